@@ -1,0 +1,61 @@
+import ArgumentParser
+import CodeDPOKit
+import Foundation
+
+@main
+struct CodeDPOCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codedpo",
+        abstract: "Build code-preference (DPO) training data from code, tests and their execution, in one SQLite file.",
+        discussion: """
+            Every seed, problem, solution, test, verdict, score, timing, pair and export is a row in one \
+            SQLite database (--db, or $CODEDPO_DB, default codedpo.db). Stages talk through it: each \
+            command reads what earlier ones wrote and adds rows, so any stage can be re-run alone and \
+            every intermediate result can be queried with SQL.
+
+            Start here:
+              codedpo init --db work.db
+              codedpo stats --db work.db
+              codedpo query "SELECT * FROM problem_summary LIMIT 5" --db work.db
+            """,
+        version: CodeDPO.version,
+        subcommands: [
+            InitCommand.self, MigrateCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
+            BenchCommand.self,
+        ]
+    )
+
+    /// Exit codes as documented: 0 ok, 1 failure, 2 usage.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help and --version arrive as errors that print to stdout.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if code == .validationFailure || error is ValidationError || error is CleanExit {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            let message: String
+            switch error {
+            case let error as StoreError: message = error.description
+            case let error as SQLiteError: message = error.description
+            case let error as ExitCode: Foundation.exit(error.rawValue)
+            default:
+                let full = fullMessage(for: error)
+                message = full.isEmpty ? String(describing: error) : full
+            }
+            FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+            Foundation.exit(1)
+        }
+    }
+}

@@ -1,0 +1,387 @@
+-- codedpo schema, version 1: every table of the pipeline
+--   seed -> problem -> solutions + tests -> executions -> score runs -> trusted tests
+--   -> timings -> pair sets -> exports
+-- Timestamps are ISO-8601 UTC text; JSON columns are text checked with json_valid().
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    argv TEXT NOT NULL CHECK (json_valid(argv)),
+    parameters TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(parameters)),
+    tool_version TEXT NOT NULL,
+    host TEXT,
+    pid INTEGER,
+    started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+    error TEXT,
+    summary TEXT CHECK (summary IS NULL OR json_valid(summary))
+);
+CREATE INDEX runs_by_command ON runs (command, started_at);
+
+CREATE TABLE seeds (
+    id INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    content TEXT NOT NULL,
+    language TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'snippet'
+        CHECK (kind IN ('function', 'class', 'file', 'snippet')),
+    name TEXT,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE seed_sources (
+    id INTEGER PRIMARY KEY,
+    seed_id INTEGER NOT NULL REFERENCES seeds (id),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL,
+    repository TEXT,
+    commit_sha TEXT,
+    path TEXT,
+    start_line INTEGER,
+    end_line INTEGER,
+    metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    UNIQUE (seed_id, source, locator)
+);
+
+CREATE TABLE generations (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    stage TEXT NOT NULL CHECK (stage IN ('problem', 'solution', 'test')),
+    seed_id INTEGER REFERENCES seeds (id),
+    problem_id INTEGER REFERENCES problems (id),
+    slot INTEGER NOT NULL DEFAULT 0,
+    endpoint TEXT NOT NULL,
+    model TEXT NOT NULL,
+    api TEXT NOT NULL CHECK (api IN ('chat', 'completion')),
+    template_name TEXT,
+    template TEXT,
+    request TEXT NOT NULL CHECK (json_valid(request)),
+    parameters TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(parameters)),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'failed')),
+    http_status INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    response TEXT CHECK (response IS NULL OR json_valid(response)),
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    latency_s REAL,
+    started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    finished_at TEXT,
+    CHECK (seed_id IS NOT NULL OR problem_id IS NOT NULL)
+);
+CREATE INDEX generations_by_problem ON generations (problem_id, stage);
+CREATE INDEX generations_by_seed ON generations (seed_id, stage);
+
+CREATE TABLE generation_outputs (
+    id INTEGER PRIMARY KEY,
+    generation_id INTEGER NOT NULL REFERENCES generations (id),
+    choice_index INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    finish_reason TEXT,
+    parse_status TEXT NOT NULL CHECK (parse_status IN ('ok', 'unparseable')),
+    parse_error TEXT,
+    UNIQUE (generation_id, choice_index)
+);
+
+CREATE TABLE problems (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL UNIQUE,
+    prompt TEXT NOT NULL,
+    entry_point TEXT,
+    language TEXT NOT NULL DEFAULT 'python',
+    seed_id INTEGER REFERENCES seeds (id),
+    generation_id INTEGER REFERENCES generations (id),
+    metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE problem_sources (
+    id INTEGER PRIMARY KEY,
+    problem_id INTEGER NOT NULL REFERENCES problems (id),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL,
+    external_id TEXT,
+    metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    UNIQUE (problem_id, source, locator)
+);
+
+CREATE TABLE solutions (
+    id INTEGER PRIMARY KEY,
+    problem_id INTEGER NOT NULL REFERENCES problems (id),
+    content_hash TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sample_count INTEGER NOT NULL DEFAULT 0 CHECK (sample_count >= 0),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (problem_id, content_hash)
+);
+
+CREATE TABLE solution_sources (
+    id INTEGER PRIMARY KEY,
+    solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
+    model TEXT,
+    generation_id INTEGER REFERENCES generations (id),
+    metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    UNIQUE (solution_id, source, locator)
+);
+
+CREATE TABLE tests (
+    id INTEGER PRIMARY KEY,
+    problem_id INTEGER NOT NULL REFERENCES problems (id),
+    kind TEXT NOT NULL CHECK (kind IN ('generated', 'ground_truth')),
+    content_hash TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sample_count INTEGER NOT NULL DEFAULT 0 CHECK (sample_count >= 0),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (problem_id, kind, content_hash)
+);
+
+CREATE TABLE test_sources (
+    id INTEGER PRIMARY KEY,
+    test_id INTEGER NOT NULL REFERENCES tests (id),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
+    model TEXT,
+    generation_id INTEGER REFERENCES generations (id),
+    metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    UNIQUE (test_id, source, locator)
+);
+
+CREATE TABLE execution_configs (
+    id INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    interpreter TEXT NOT NULL,
+    interpreter_version TEXT NOT NULL,
+    isolation TEXT NOT NULL CHECK (isolation IN ('process', 'bwrap')),
+    timeout_s REAL NOT NULL CHECK (timeout_s > 0),
+    load_timeout_s REAL NOT NULL CHECK (load_timeout_s > 0),
+    memory_mb INTEGER CHECK (memory_mb IS NULL OR memory_mb > 0),
+    cpu_s REAL CHECK (cpu_s IS NULL OR cpu_s > 0),
+    max_processes INTEGER CHECK (max_processes IS NULL OR max_processes > 0),
+    max_file_mb INTEGER CHECK (max_file_mb IS NULL OR max_file_mb >= 0),
+    max_open_files INTEGER CHECK (max_open_files IS NULL OR max_open_files > 0),
+    output_limit_bytes INTEGER NOT NULL CHECK (output_limit_bytes >= 0),
+    parameters TEXT NOT NULL CHECK (json_valid(parameters)),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE executions (
+    id INTEGER PRIMARY KEY,
+    config_id INTEGER NOT NULL REFERENCES execution_configs (id),
+    solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    test_id INTEGER NOT NULL REFERENCES tests (id),
+    status TEXT NOT NULL
+        CHECK (status IN ('pass', 'fail', 'error', 'timeout', 'memory', 'crash', 'load_error')),
+    duration_s REAL,
+    cpu_s REAL,
+    max_rss_kb INTEGER,
+    output TEXT,
+    error TEXT,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (config_id, solution_id, test_id)
+);
+CREATE INDEX executions_by_test ON executions (test_id, config_id);
+
+CREATE TABLE score_runs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    strategy TEXT NOT NULL,
+    parameters TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(parameters)),
+    config_id INTEGER NOT NULL REFERENCES execution_configs (id),
+    test_kind TEXT NOT NULL DEFAULT 'generated' CHECK (test_kind IN ('generated', 'ground_truth')),
+    final_iteration INTEGER NOT NULL DEFAULT 0 CHECK (final_iteration >= 0),
+    problems_scored INTEGER NOT NULL DEFAULT 0,
+    problems_skipped INTEGER NOT NULL DEFAULT 0,
+    summary TEXT CHECK (summary IS NULL OR json_valid(summary)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE scores (
+    score_run_id INTEGER NOT NULL REFERENCES score_runs (id),
+    iteration INTEGER NOT NULL CHECK (iteration >= 0),
+    solution_id INTEGER REFERENCES solutions (id),
+    test_id INTEGER REFERENCES tests (id),
+    value REAL NOT NULL,
+    CHECK ((solution_id IS NULL) <> (test_id IS NULL))
+);
+CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, iteration, solution_id)
+    WHERE solution_id IS NOT NULL;
+CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, iteration, test_id)
+    WHERE test_id IS NOT NULL;
+
+CREATE TABLE efficiency_runs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    score_run_id INTEGER NOT NULL REFERENCES score_runs (id),
+    config_id INTEGER REFERENCES execution_configs (id),
+    method TEXT NOT NULL CHECK (method IN ('instructions', 'cpu_time', 'wall_time')),
+    repeat INTEGER NOT NULL CHECK (repeat >= 1),
+    parameters TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(parameters)),
+    summary TEXT CHECK (summary IS NULL OR json_valid(summary)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE trusted_tests (
+    efficiency_run_id INTEGER NOT NULL REFERENCES efficiency_runs (id),
+    problem_id INTEGER NOT NULL REFERENCES problems (id),
+    test_id INTEGER NOT NULL REFERENCES tests (id),
+    PRIMARY KEY (efficiency_run_id, test_id)
+) WITHOUT ROWID;
+
+CREATE TABLE timings (
+    id INTEGER PRIMARY KEY,
+    efficiency_run_id INTEGER NOT NULL REFERENCES efficiency_runs (id),
+    solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    test_id INTEGER NOT NULL REFERENCES tests (id),
+    repetition INTEGER NOT NULL CHECK (repetition >= 0),
+    loops INTEGER NOT NULL DEFAULT 1 CHECK (loops >= 1),
+    status TEXT NOT NULL DEFAULT 'ok'
+        CHECK (status IN ('ok', 'fail', 'error', 'timeout', 'memory', 'crash', 'load_error')),
+    cpu_s REAL,
+    wall_s REAL,
+    instructions INTEGER,
+    UNIQUE (efficiency_run_id, solution_id, test_id, repetition)
+);
+
+CREATE TABLE efficiency_results (
+    efficiency_run_id INTEGER NOT NULL REFERENCES efficiency_runs (id),
+    solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    problem_id INTEGER NOT NULL REFERENCES problems (id),
+    status TEXT NOT NULL CHECK (status IN ('ranked', 'noisy', 'failed')),
+    median REAL,
+    spread REAL,
+    unit TEXT CHECK (unit IS NULL OR unit IN ('instructions', 'seconds')),
+    rank INTEGER,
+    PRIMARY KEY (efficiency_run_id, solution_id)
+) WITHOUT ROWID;
+
+CREATE TABLE pair_sets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    score_run_id INTEGER NOT NULL REFERENCES score_runs (id),
+    efficiency_run_id INTEGER REFERENCES efficiency_runs (id),
+    policy TEXT NOT NULL CHECK (json_valid(policy)),
+    summary TEXT CHECK (summary IS NULL OR json_valid(summary)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE pairs (
+    id INTEGER PRIMARY KEY,
+    pair_set_id INTEGER NOT NULL REFERENCES pair_sets (id),
+    problem_id INTEGER NOT NULL REFERENCES problems (id),
+    kind TEXT NOT NULL CHECK (kind IN ('correctness', 'efficiency')),
+    chosen_solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    rejected_solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    chosen_score REAL,
+    rejected_score REAL,
+    margin REAL,
+    metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    CHECK (chosen_solution_id <> rejected_solution_id),
+    UNIQUE (pair_set_id, kind, chosen_solution_id, rejected_solution_id)
+);
+CREATE INDEX pairs_by_problem ON pairs (pair_set_id, problem_id);
+
+CREATE TABLE exports (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    pair_set_id INTEGER NOT NULL REFERENCES pair_sets (id),
+    format TEXT NOT NULL
+        CHECK (format IN ('trl', 'trl-chat', 'kto', 'sft', 'llamafactory', 'openrlhf')),
+    split TEXT,
+    path TEXT NOT NULL,
+    count INTEGER NOT NULL CHECK (count >= 0),
+    sha256 TEXT NOT NULL,
+    manifest TEXT NOT NULL CHECK (json_valid(manifest)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE INDEX seed_sources_by_seed ON seed_sources (seed_id);
+CREATE INDEX problem_sources_by_problem ON problem_sources (problem_id);
+CREATE INDEX solutions_by_problem ON solutions (problem_id);
+CREATE INDEX tests_by_problem ON tests (problem_id, kind);
+CREATE INDEX problems_by_seed ON problems (seed_id);
+
+CREATE VIEW problem_summary AS
+SELECT
+    p.id AS problem_id,
+    p.external_id,
+    p.entry_point,
+    (SELECT count(*) FROM solutions s WHERE s.problem_id = p.id) AS solutions,
+    (SELECT coalesce(sum(s.sample_count), 0) FROM solutions s WHERE s.problem_id = p.id) AS samples,
+    (SELECT count(*) FROM tests t WHERE t.problem_id = p.id AND t.kind = 'generated') AS generated_tests,
+    (SELECT count(*) FROM tests t WHERE t.problem_id = p.id AND t.kind = 'ground_truth') AS ground_truth_tests
+FROM problems p;
+
+CREATE VIEW pass_matrix AS
+SELECT
+    e.config_id,
+    s.problem_id,
+    e.solution_id,
+    e.test_id,
+    t.kind AS test_kind,
+    e.status,
+    e.status = 'pass' AS passed
+FROM executions e
+JOIN solutions s ON s.id = e.solution_id
+JOIN tests t ON t.id = e.test_id;
+
+CREATE VIEW execution_summary AS
+SELECT config_id, status, count(*) AS executions, avg(duration_s) AS mean_duration_s
+FROM executions
+GROUP BY config_id, status;
+
+CREATE VIEW pending_executions AS
+SELECT c.id AS config_id, s.problem_id, s.id AS solution_id, t.id AS test_id, t.kind AS test_kind
+FROM execution_configs c
+JOIN solutions s
+JOIN tests t ON t.problem_id = s.problem_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM executions e
+    WHERE e.config_id = c.id AND e.solution_id = s.id AND e.test_id = t.id
+);
+
+CREATE VIEW solution_ranking AS
+SELECT
+    r.id AS score_run_id,
+    r.strategy,
+    s.problem_id,
+    sc.solution_id,
+    sc.value AS score,
+    rank() OVER (PARTITION BY r.id, s.problem_id ORDER BY sc.value DESC) AS rank,
+    s.sample_count
+FROM score_runs r
+JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
+JOIN solutions s ON s.id = sc.solution_id;
+
+CREATE VIEW test_ranking AS
+SELECT
+    r.id AS score_run_id,
+    r.strategy,
+    t.problem_id,
+    sc.test_id,
+    sc.value AS score,
+    rank() OVER (PARTITION BY r.id, t.problem_id ORDER BY sc.value DESC) AS rank
+FROM score_runs r
+JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
+JOIN tests t ON t.id = sc.test_id;
+
+CREATE VIEW latest_ranking AS
+SELECT * FROM solution_ranking
+WHERE score_run_id = (SELECT max(id) FROM score_runs);
