@@ -1,0 +1,73 @@
+import XCTest
+
+@testable import CodeDPOKit
+
+/// schema/schema.sql must always equal what the migrations produce.
+final class SchemaTests: XCTestCase {
+    let schemaFile = projectRoot.appendingPathComponent("schema/schema.sql")
+
+    /// Every object's definition with comments dropped and white space folded, so only the
+    /// meaning of the SQL is compared.
+    func objects(of db: Database) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try db.rows("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'") {
+            result["\(row[0].string!) \(row[1].string!)"] = Self.normalize(row[2].string!)
+        }
+        return result
+    }
+
+    static func normalize(_ sql: String) -> String {
+        let withoutComments = sql.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            guard let range = line.range(of: "--") else { return line }
+            return line[..<range.lowerBound]
+        }.joined(separator: " ")
+        var folded = withoutComments.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for mark in ["(", ")", ",", ";"] {
+            folded = folded.replacingOccurrences(of: " \(mark)", with: mark).replacingOccurrences(of: "\(mark) ", with: mark)
+        }
+        return folded
+    }
+
+    func testSchemaFileEqualsAllMigrationsApplied() throws {
+        let migrated = try migratedDatabase(self)
+        let documented = try Database(path: temporaryDatabasePath(self, name: "schema.db"))
+        try documented.execute(try String(contentsOf: schemaFile, encoding: .utf8))
+
+        let fromMigrations = try objects(of: migrated)
+        let fromSchemaFile = try objects(of: documented)
+        let onlyInMigrations = Set(fromMigrations.keys).subtracting(fromSchemaFile.keys).sorted()
+        let onlyInSchemaFile = Set(fromSchemaFile.keys).subtracting(fromMigrations.keys).sorted()
+        XCTAssertEqual(onlyInMigrations, [], "created by migrations but missing from schema/schema.sql")
+        XCTAssertEqual(onlyInSchemaFile, [], "in schema/schema.sql but not created by any migration")
+        for key in Set(fromMigrations.keys).intersection(fromSchemaFile.keys).sorted() {
+            XCTAssertEqual(fromMigrations[key], fromSchemaFile[key], "\(key) differs between migrations and schema/schema.sql")
+        }
+        XCTAssertGreaterThan(fromMigrations.count, 30)
+    }
+
+    func testEveryTableAndViewInTheSchemaFileHasAComment() throws {
+        let lines = try String(contentsOf: schemaFile, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        var checked = 0
+        for (index, line) in lines.enumerated() where line.hasPrefix("CREATE TABLE") || line.hasPrefix("CREATE VIEW") {
+            checked += 1
+            let previous = index > 0 ? lines[index - 1] : ""
+            XCTAssertTrue(previous.hasPrefix("--"), "no comment right above: \(line)")
+        }
+        XCTAssertGreaterThan(checked, 25)
+    }
+
+    func testTablesUsersQueryHaveTheDocumentedColumns() throws {
+        let db = try migratedDatabase(self)
+        func columns(_ table: String) throws -> Set<String> {
+            Set(try db.rows("SELECT name FROM pragma_table_info(?)", table).compactMap { $0[0].string })
+        }
+        XCTAssertTrue(try columns("solutions").isSuperset(of: ["id", "problem_id", "code", "content_hash", "sample_count"]))
+        XCTAssertTrue(try columns("tests").isSuperset(of: ["id", "problem_id", "code", "kind", "content_hash"]))
+        XCTAssertTrue(try columns("executions").isSuperset(of: ["solution_id", "test_id", "status", "config_id"]))
+        XCTAssertEqual(try columns("scores"), ["score_run_id", "iteration", "solution_id", "test_id", "value"])
+        for table in ["runs", "seeds", "problems", "generations", "solutions", "tests", "execution_configs", "executions",
+                      "score_runs", "scores", "efficiency_runs", "trusted_tests", "timings", "pair_sets", "pairs", "exports"] {
+            XCTAssertTrue(try db.tableExists(table), "missing table \(table)")
+        }
+    }
+}
