@@ -19,6 +19,11 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Turns the .sql / .py files of a target into Swift string literals at build
         // time, so the binary needs no files beside it at run time.
         .executableTarget(name: "EmbedFilesTool", path: "Sources/EmbedFilesTool"),
@@ -37,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "CodeDPOKit",
-            dependencies: ["CSQLite", "CodeDPOMigrations"],
+            dependencies: ["CSQLite", "CZlib", "CodeDPOMigrations"],
             path: "Sources/CodeDPOKit",
             plugins: ["EmbedFiles"]
         ),

@@ -20,6 +20,19 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_by_command ON runs (command, started_at);
 
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'endpoint')),
+    identity TEXT NOT NULL UNIQUE,
+    uri TEXT NOT NULL,
+    sha256 TEXT,
+    size_bytes INTEGER,
+    repository TEXT,
+    commit_sha TEXT,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
 CREATE TABLE seeds (
     id INTEGER PRIMARY KEY,
     content_hash TEXT NOT NULL UNIQUE,
@@ -35,16 +48,14 @@ CREATE TABLE seeds (
 CREATE TABLE seed_sources (
     id INTEGER PRIMARY KEY,
     seed_id INTEGER NOT NULL REFERENCES seeds (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
-    repository TEXT,
-    commit_sha TEXT,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     path TEXT,
     start_line INTEGER,
     end_line INTEGER,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (seed_id, source, locator)
+    UNIQUE (seed_id, source_id, locator)
 );
 
 CREATE TABLE generations (
@@ -104,12 +115,12 @@ CREATE TABLE problems (
 CREATE TABLE problem_sources (
     id INTEGER PRIMARY KEY,
     problem_id INTEGER NOT NULL REFERENCES problems (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     external_id TEXT,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (problem_id, source, locator)
+    UNIQUE (problem_id, source_id, locator)
 );
 
 CREATE TABLE solutions (
@@ -126,14 +137,14 @@ CREATE TABLE solutions (
 CREATE TABLE solution_sources (
     id INTEGER PRIMARY KEY,
     solution_id INTEGER NOT NULL REFERENCES solutions (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (solution_id, source, locator)
+    UNIQUE (solution_id, source_id, locator)
 );
 
 CREATE TABLE tests (
@@ -151,14 +162,14 @@ CREATE TABLE tests (
 CREATE TABLE test_sources (
     id INTEGER PRIMARY KEY,
     test_id INTEGER NOT NULL REFERENCES tests (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (test_id, source, locator)
+    UNIQUE (test_id, source_id, locator)
 );
 
 CREATE TABLE execution_configs (

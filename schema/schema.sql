@@ -42,6 +42,22 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_by_command ON runs (command, started_at);
 
+-- Where rows came from: a file (identified by the SHA-256 of its bytes, so the same file
+-- imported again from any path is the same source) or an LLM endpoint. uri is the path or
+-- URL as given; repository and commit_sha are set for files in a git checkout.
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'endpoint')),
+    identity TEXT NOT NULL UNIQUE,
+    uri TEXT NOT NULL,
+    sha256 TEXT,
+    size_bytes INTEGER,
+    repository TEXT,
+    commit_sha TEXT,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
 -- Seed code that problems are generated from, one row per distinct content (content_hash is
 -- the SHA-256 of the normalized text). kind: a top-level function or class, a whole file, or
 -- a snippet from JSONL.
@@ -62,16 +78,14 @@ CREATE TABLE seeds (
 CREATE TABLE seed_sources (
     id INTEGER PRIMARY KEY,
     seed_id INTEGER NOT NULL REFERENCES seeds (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
-    repository TEXT,
-    commit_sha TEXT,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     path TEXT,
     start_line INTEGER,
     end_line INTEGER,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (seed_id, source, locator)
+    UNIQUE (seed_id, source_id, locator)
 );
 
 -- Every LLM request and its response: stage, endpoint, model, API kind, the template text
@@ -139,12 +153,12 @@ CREATE TABLE problems (
 CREATE TABLE problem_sources (
     id INTEGER PRIMARY KEY,
     problem_id INTEGER NOT NULL REFERENCES problems (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     external_id TEXT,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (problem_id, source, locator)
+    UNIQUE (problem_id, source_id, locator)
 );
 
 -- Candidate programs for a problem. code is the whole program the tests run against
@@ -166,14 +180,14 @@ CREATE TABLE solutions (
 CREATE TABLE solution_sources (
     id INTEGER PRIMARY KEY,
     solution_id INTEGER NOT NULL REFERENCES solutions (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (solution_id, source, locator)
+    UNIQUE (solution_id, source_id, locator)
 );
 
 -- Tests of a problem: Python code run after the solution's code in the same namespace.
@@ -195,14 +209,14 @@ CREATE TABLE tests (
 CREATE TABLE test_sources (
     id INTEGER PRIMARY KEY,
     test_id INTEGER NOT NULL REFERENCES tests (id),
-    run_id INTEGER NOT NULL REFERENCES runs (id),
-    source TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
     count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (test_id, source, locator)
+    UNIQUE (test_id, source_id, locator)
 );
 
 -- How code was run: interpreter and version, isolation level, limits. Identified by the

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what codedpo needs to build and run on Debian 12 (Swift itself is already there):
-# the SQLite development files and a Python 3 interpreter (the executor's workers).
+# the SQLite and zlib development files and a Python 3 interpreter (the executor's workers).
 set -euo pipefail
 
 need=()
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || need+=(python3)
 
 if [ ${#need[@]} -gt 0 ]; then

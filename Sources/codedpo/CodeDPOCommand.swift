@@ -20,7 +20,7 @@ struct CodeDPOCommand: AsyncParsableCommand {
             """,
         version: CodeDPO.version,
         subcommands: [
-            InitCommand.self, MigrateCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
+            InitCommand.self, MigrateCommand.self, ImportCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
             BenchCommand.self,
         ]
     )
@@ -45,15 +45,8 @@ struct CodeDPOCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
             }
-            let message: String
-            switch error {
-            case let error as StoreError: message = error.description
-            case let error as SQLiteError: message = error.description
-            case let error as ExitCode: Foundation.exit(error.rawValue)
-            default:
-                let full = fullMessage(for: error)
-                message = full.isEmpty ? String(describing: error) : full
-            }
+            if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            let message = String(describing: error)
             FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
             Foundation.exit(1)
         }

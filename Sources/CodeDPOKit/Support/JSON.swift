@@ -238,6 +238,14 @@ struct JSONParser {
         case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectWord("null"); return .null
+        // NaN and Infinity are not JSON, but Python's json module writes them and real
+        // datasets (MBPP+) contain them; they read as doubles and write back as null.
+        case UInt8(ascii: "N"): try expectWord("NaN"); return .double(.nan)
+        case UInt8(ascii: "I"): try expectWord("Infinity"); return .double(.infinity)
+        case UInt8(ascii: "-") where position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "I"):
+            position += 1
+            try expectWord("Infinity")
+            return .double(-.infinity)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character '\(Character(Unicode.Scalar(byte)))'")
         }

@@ -1,0 +1,444 @@
+import Foundation
+
+/// Options of one `codedpo import`.
+public struct ImportOptions: Sendable {
+    public var kind: ImportKind
+    public var format: ImportFormat = .jsonl
+    public var skipBad = false
+    public var dryRun = false
+    /// CodeT: a JSONL file of {"task_id", "prompt"} mapping sample prompts to problems.
+    public var promptsFile: String?
+    /// CodeT: keep at most this many tests per sample (CodeT's default is 5).
+    public var testsPerSample = 5
+    public var model: String?
+    public var testKind: TestKind?
+    public var maxLineBytes = 64 << 20
+    /// Seeds from directories: globs on the path relative to the directory.
+    public var include: [String] = []
+    public var exclude: [String] = []
+    public var python: String?
+
+    public init(kind: ImportKind) { self.kind = kind }
+}
+
+/// What an import added (or, with --dry-run, would add), per file.
+public struct ImportReport: Sendable {
+    public struct File: Sendable {
+        public var path: String
+        public var items = 0
+        public var badItems = 0
+        public var firstBad: [String] = []
+        public var sourceWasKnown = false
+        /// New rows per table.
+        public var added: [String: Int] = [:]
+        /// Rows that already existed and got one more provenance record (another sample of them).
+        public var merged = 0
+        /// Records whose provenance was already recorded (this exact place was imported before).
+        public var unchanged = 0
+        public var notes: [String] = []
+
+        public var addedTotal: Int { added.values.reduce(0, +) }
+    }
+
+    public var files: [File] = []
+    public var dryRun = false
+
+    public var added: [String: Int] {
+        files.reduce(into: [:]) { total, file in for (key, value) in file.added { total[key, default: 0] += value } }
+    }
+
+    public var json: JSON {
+        .object([
+            ("dry_run", .bool(dryRun)),
+            ("added", .object(added.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+            ("files", .array(files.map { file in
+                .object([
+                    ("path", .string(file.path)), ("items", .int(Int64(file.items))),
+                    ("added", .object(file.added.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                    ("merged", .int(Int64(file.merged))), ("unchanged", .int(Int64(file.unchanged))),
+                    ("bad_items", .int(Int64(file.badItems))), ("first_bad", JSON(file.firstBad)),
+                    ("already_imported", .bool(file.sourceWasKnown && file.addedTotal == 0 && file.merged == 0)),
+                    ("notes", JSON(file.notes)),
+                ])
+            })),
+        ])
+    }
+}
+
+/// A file that cannot be imported as asked: names the file and line and what to do.
+public struct ImportError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Raised inside the transaction to roll a dry run back after it has counted everything.
+struct DryRunRollback: Error {}
+
+/// Writes records to the database: identity by content hash, provenance per source and
+/// locator, sample multiplicity kept. One Importer per import run; statements are prepared
+/// once and reused for every row.
+public final class Importer {
+    let db: Database
+    let runID: Int64
+    let options: ImportOptions
+    private var helperService: PythonLineService?
+    private var problemsByID: [String: KnownProblem] = [:]
+    private var problemsByPrompt: [String: KnownProblem] = [:]
+    private var promptToTaskID: [String: String] = [:]
+
+    private lazy var insertSolution = try! db.prepare("""
+        INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, 0, ?)
+        ON CONFLICT (problem_id, content_hash) DO NOTHING
+        """)
+    private lazy var findSolution = try! db.prepare("SELECT id FROM solutions WHERE problem_id = ? AND content_hash = ?")
+    private lazy var insertSolutionSource = try! db.prepare("""
+        INSERT INTO solution_sources (solution_id, source_id, locator, run_id, count, model, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (solution_id, source_id, locator) DO NOTHING
+        """)
+    private lazy var countSolution = try! db.prepare("UPDATE solutions SET sample_count = sample_count + ? WHERE id = ?")
+    private lazy var insertTest = try! db.prepare("""
+        INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, ?, 0, ?)
+        ON CONFLICT (problem_id, kind, content_hash) DO NOTHING
+        """)
+    private lazy var findTest = try! db.prepare("SELECT id FROM tests WHERE problem_id = ? AND kind = ? AND content_hash = ?")
+    private lazy var insertTestSource = try! db.prepare("""
+        INSERT INTO test_sources (test_id, source_id, locator, run_id, count, model, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (test_id, source_id, locator) DO NOTHING
+        """)
+    private lazy var countTest = try! db.prepare("UPDATE tests SET sample_count = sample_count + ? WHERE id = ?")
+
+    public init(db: Database, runID: Int64, options: ImportOptions) throws {
+        self.db = db
+        self.runID = runID
+        self.options = options
+        if let promptsFile = options.promptsFile { try loadPrompts(promptsFile) }
+    }
+
+    func helper() throws -> PythonLineService {
+        if let helperService { return helperService }
+        guard let source = EmbeddedKit.files["ingest_helper.py"] else { throw StoreError("the ingest helper is missing from this build") }
+        let service = try PythonLineService(interpreter: try PythonInterpreter.resolve(options.python), source: source)
+        helperService = service
+        return service
+    }
+
+    // MARK: Problems known to the database
+
+    func loadPrompts(_ path: String) throws {
+        let reader = try LineReader(path: path, maxLineBytes: options.maxLineBytes)
+        while let entry = try reader.next({ line -> (String, String)? in
+            guard case .text(let bytes) = line, !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { return nil }
+            guard let item = try? JSON.parse(bytes: bytes), let id = item["task_id"]?.stringValue,
+                  let prompt = item["prompt"]?.stringValue else {
+                throw ImportError(message: "\(path):\(reader.lineNumber): --prompts needs JSON lines with \"task_id\" and \"prompt\"")
+            }
+            return (prompt, id)
+        }) {
+            if let (prompt, id) = entry { promptToTaskID[Normalize.text(prompt)] = id }
+        }
+    }
+
+    func knownProblem(_ reference: ProblemReference) throws -> KnownProblem {
+        switch reference {
+        case .id(let id):
+            if let known = problemsByID[id] { return known }
+            let rows = try db.rows("SELECT id, external_id, entry_point, prompt FROM problems WHERE external_id = ?", id)
+            guard let row = rows.first else {
+                throw BadItem("unknown \(reference): import the problems first (codedpo import problems ...)")
+            }
+            let known = KnownProblem(id: row[0].int64!, externalID: row[1].string!, entryPoint: row[2].string, prompt: row[3].string!)
+            problemsByID[id] = known
+            return known
+        case .prompt(let prompt):
+            let normalized = Normalize.text(prompt)
+            if let known = problemsByPrompt[normalized] { return known }
+            if let id = promptToTaskID[normalized] {
+                let known = try knownProblem(.id(id))
+                problemsByPrompt[normalized] = known
+                return known
+            }
+            if problemsByPrompt.isEmpty {
+                for row in try db.rows("SELECT id, external_id, entry_point, prompt FROM problems") {
+                    let known = KnownProblem(id: row[0].int64!, externalID: row[1].string!, entryPoint: row[2].string, prompt: row[3].string!)
+                    problemsByPrompt[Normalize.text(known.prompt)] = known
+                }
+                if let known = problemsByPrompt[normalized] { return known }
+            }
+            let hint = promptToTaskID.isEmpty
+                ? "pass --prompts with the file the prompts came from (CodeT: HumanEval_for_code_generation.jsonl), or import problems with these exact prompts"
+                : "the --prompts file has no such prompt either"
+            throw BadItem("no problem matches \(reference): \(hint)")
+        }
+    }
+
+    // MARK: Sources
+
+    /// The source row of a file: identified by the SHA-256 of its bytes.
+    func fileSource(path: String, repository: String? = nil, commit: String? = nil) throws -> (id: Int64, known: Bool) {
+        let (sha256, size) = try LineReader.digest(path: path)
+        let identity = "file:sha256:\(sha256)"
+        if let id = try db.int("SELECT id FROM sources WHERE identity = ?", identity) { return (Int64(id), true) }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        try db.run("INSERT INTO sources (kind, identity, uri, sha256, size_bytes, repository, commit_sha, run_id) VALUES ('file', ?, ?, ?, ?, ?, ?, ?)",
+                   identity, absolute, sha256, size, repository, commit, runID)
+        return (db.lastInsertRowID, false)
+    }
+
+    // MARK: Importing files
+
+    /// Imports one file inside the caller's transaction. Bad items abort with an error naming
+    /// the first few (nothing of the file is kept: the caller rolls back), or with skipBad
+    /// are counted and skipped, and stored nowhere.
+    public func importFile(_ path: String) throws -> ImportReport.File {
+        var report = ImportReport.File(path: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ImportError(message: "\(path): no such file")
+        }
+        if isDirectory.boolValue {
+            guard options.kind == .seeds else {
+                throw ImportError(message: "\(path) is a directory; only seeds are read from directories (codedpo import seeds DIR)")
+            }
+            return try SeedScanner(importer: self).importDirectory(path, report: report)
+        }
+        let source = try fileSource(path: path)
+        report.sourceWasKnown = source.known
+        let context = FormatContext(kind: options.kind, testKind: options.testKind, model: options.model,
+                                    testsPerSample: options.testsPerSample, helper: { try self.helper() },
+                                    resolve: { try self.knownProblem($0) })
+        func handle(_ item: JSON?, locator: String, parseError: String?) throws {
+            report.items += 1
+            do {
+                if let parseError { throw BadItem(parseError) }
+                let records = try FormatReader.records(item!, format: options.format, context: context)
+                // Everything a line needs is resolved before anything is written, so a bad
+                // line leaves no trace even when its neighbours are kept.
+                let prepared = try records.map { try prepare($0) }
+                for record in prepared { try write(record, sourceID: source.id, locator: locator, report: &report) }
+            } catch let bad as BadItem {
+                report.badItems += 1
+                if report.firstBad.count < 5 { report.firstBad.append("\(path):\(locator): \(bad.message)") }
+                if !options.skipBad {
+                    throw ImportError(message: """
+                        \(path):\(locator): \(bad.message)
+                        Nothing was imported. Fix the line, or pass --skip-bad to import the other lines and skip the bad ones.
+                        """)
+                }
+            }
+        }
+
+        if options.format.isJSONDocument {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard !data.isEmpty else { throw ImportError(message: "\(path) is empty: there is nothing to import") }
+            let document: JSON
+            do {
+                document = try data.withUnsafeBytes { try JSON.parse(bytes: $0) }
+            } catch let error as JSONParseError {
+                throw ImportError(message: "\(path): invalid JSON: \(error.description) (this format reads one JSON list)")
+            }
+            guard let items = document.arrayValue else {
+                throw ImportError(message: "\(path): expected a JSON list of records, found \(document.typeName)")
+            }
+            for (index, item) in items.enumerated() { try handle(item, locator: "item \(index)", parseError: nil) }
+        } else {
+            let reader = try LineReader(path: path, maxLineBytes: options.maxLineBytes)
+            var sawLine = false
+            while let parsed = try reader.next({ line -> (JSON?, String?)? in
+                switch line {
+                case .tooLong(let length):
+                    return (nil, "line is \(length) bytes, longer than the limit of \(options.maxLineBytes) bytes (--max-line-bytes)")
+                case .text(let bytes):
+                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+                    guard let valid = String(validating: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+                        return (nil, "invalid UTF-8 (the file must be UTF-8 text)")
+                    }
+                    _ = valid
+                    do {
+                        return (try JSON.parse(bytes: bytes), nil)
+                    } catch let error as JSONParseError {
+                        return (nil, "invalid JSON: \(error.description)")
+                    }
+                }
+            }) {
+                sawLine = true
+                guard let (item, error) = parsed else { continue }
+                try handle(item, locator: "\(reader.lineNumber)", parseError: error)
+            }
+            if !sawLine { throw ImportError(message: "\(path) is empty: there is nothing to import") }
+            if report.items == 0 { throw ImportError(message: "\(path) has only blank lines: there is nothing to import") }
+        }
+        return report
+    }
+
+    // MARK: Writing records
+
+    enum Prepared {
+        case problem(ProblemRecord, hash: String, existing: Int64?, tests: [(String, String)])
+        case solution(SolutionRecord, problemID: Int64, code: String, hash: String)
+        case test(TestRecord, problemID: Int64, code: String, hash: String)
+        case seed(SeedRecord, content: String, hash: String)
+    }
+
+    func prepare(_ record: Record) throws -> Prepared {
+        switch record {
+        case .problem(let problem):
+            let hash = Normalize.problemHash(prompt: problem.prompt, entryPoint: problem.entryPoint, language: problem.language)
+            var existing: Int64?
+            if let row = try db.rows("SELECT id, content_hash, run_id FROM problems WHERE external_id = ?", problem.externalID).first {
+                guard row[1].string == hash else {
+                    throw BadItem("problem \"\(problem.externalID)\" already exists with a different prompt or entry point (imported by run \(row[2].int ?? 0)); give this one another id")
+                }
+                existing = row[0].int64
+            } else if let id = try db.int("SELECT id FROM problems WHERE content_hash = ?", hash) {
+                existing = Int64(id)
+            }
+            let tests = problem.groundTruthTests.map { Normalize.text($0) }.filter { !$0.isEmpty }.map { ($0, Normalize.hash($0)) }
+            return .problem(problem, hash: hash, existing: existing, tests: tests)
+        case .solution(let solution):
+            let code = Normalize.text(solution.code)
+            guard !code.isEmpty else { throw BadItem("the solution's code is empty") }
+            return .solution(solution, problemID: try knownProblem(solution.problem).id, code: code, hash: Normalize.hash(code))
+        case .test(let test):
+            let code = Normalize.text(test.code)
+            guard !code.isEmpty else { throw BadItem("the test's code is empty") }
+            return .test(test, problemID: try knownProblem(test.problem).id, code: code, hash: Normalize.hash(code))
+        case .seed(let seed):
+            let content = Normalize.text(seed.content)
+            guard !content.isEmpty else { throw BadItem("the seed's content is empty") }
+            return .seed(seed, content: content, hash: Normalize.hash(content))
+        }
+    }
+
+    func write(_ prepared: Prepared, sourceID: Int64, locator: String, report: inout ImportReport.File) throws {
+        func place(_ part: String?) -> String { part.map { "\(locator) \($0)" } ?? locator }
+        switch prepared {
+        case .problem(let problem, let hash, let existing, let tests):
+            var problemID: Int64
+            if let existing {
+                problemID = existing
+            } else {
+                try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, language, metadata, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           problem.externalID, hash, problem.prompt, problem.entryPoint, problem.language, problem.metadata?.text, runID)
+                problemID = db.lastInsertRowID
+                report.added["problems", default: 0] += 1
+            }
+            try db.run("INSERT INTO problem_sources (problem_id, source_id, locator, run_id, external_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       problemID, sourceID, locator, runID, problem.externalID)
+            if db.changes == 0 { report.unchanged += 1 } else if existing != nil { report.merged += 1 }
+            let known = KnownProblem(id: problemID, externalID: problem.externalID, entryPoint: problem.entryPoint, prompt: problem.prompt)
+            problemsByID[problem.externalID] = known
+            if !problemsByPrompt.isEmpty { problemsByPrompt[Normalize.text(problem.prompt)] = known }
+            for (index, (code, testHash)) in tests.enumerated() {
+                try writeTest(problemID: problemID, kind: .groundTruth, code: code, hash: testHash, count: 1, model: nil,
+                              metadata: nil, sourceID: sourceID, locator: "\(locator) test \(index)", report: &report)
+            }
+        case .solution(let solution, let problemID, let code, let hash):
+            insertSolution.reset()
+            try insertSolution.bind(problemID, at: 1)
+            try insertSolution.bind(hash, at: 2)
+            try insertSolution.bind(code, at: 3)
+            try insertSolution.bind(runID, at: 4)
+            try insertSolution.step()
+            insertSolution.reset()
+            let isNew = db.changes == 1
+            let solutionID: Int64
+            if isNew {
+                solutionID = db.lastInsertRowID
+                report.added["solutions", default: 0] += 1
+            } else {
+                try findSolution.bind(problemID, at: 1)
+                try findSolution.bind(hash, at: 2)
+                _ = try findSolution.step()
+                solutionID = findSolution.int64(at: 0)
+                findSolution.reset()
+            }
+            try insertSolutionSource.bind(solutionID, at: 1)
+            try insertSolutionSource.bind(sourceID, at: 2)
+            try insertSolutionSource.bind(place(solution.part), at: 3)
+            try insertSolutionSource.bind(runID, at: 4)
+            try insertSolutionSource.bind(Int64(solution.count), at: 5)
+            try insertSolutionSource.bind(solution.model, at: 6)
+            try insertSolutionSource.bind(solution.metadata?.text, at: 7)
+            try insertSolutionSource.step()
+            insertSolutionSource.reset()
+            if db.changes == 1 {
+                try countSolution.execute(solution.count, solutionID)
+                if !isNew { report.merged += 1 }
+            } else {
+                report.unchanged += 1
+            }
+        case .test(let test, let problemID, let code, let hash):
+            try writeTest(problemID: problemID, kind: test.kind, code: code, hash: hash, count: test.count, model: test.model,
+                          metadata: test.metadata, sourceID: sourceID, locator: place(test.part), report: &report)
+        case .seed(let seed, let content, let hash):
+            try writeSeed(seed, content: content, hash: hash, sourceID: sourceID, locator: seed.locator ?? locator, report: &report)
+        }
+    }
+
+    func writeTest(problemID: Int64, kind: TestKind, code: String, hash: String, count: Int, model: String?, metadata: JSON?,
+                   sourceID: Int64, locator: String, report: inout ImportReport.File) throws {
+        try insertTest.bind(problemID, at: 1)
+        try insertTest.bind(kind.rawValue, at: 2)
+        try insertTest.bind(hash, at: 3)
+        try insertTest.bind(code, at: 4)
+        try insertTest.bind(runID, at: 5)
+        try insertTest.step()
+        insertTest.reset()
+        let isNew = db.changes == 1
+        let testID: Int64
+        if isNew {
+            testID = db.lastInsertRowID
+            report.added[kind == .groundTruth ? "ground_truth_tests" : "generated_tests", default: 0] += 1
+        } else {
+            try findTest.bind(problemID, at: 1)
+            try findTest.bind(kind.rawValue, at: 2)
+            try findTest.bind(hash, at: 3)
+            _ = try findTest.step()
+            testID = findTest.int64(at: 0)
+            findTest.reset()
+        }
+        try insertTestSource.execute(testID, sourceID, locator, runID, count, model, metadata?.text)
+        if db.changes == 1 {
+            try countTest.execute(count, testID)
+            if !isNew { report.merged += 1 }
+        } else {
+            report.unchanged += 1
+        }
+    }
+
+    func writeSeed(_ seed: SeedRecord, content: String, hash: String, sourceID: Int64, locator: String,
+                   report: inout ImportReport.File) throws {
+        try db.run("INSERT INTO seeds (content_hash, content, language, kind, name, run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                   hash, content, seed.language, seed.kind, seed.name, runID)
+        let isNew = db.changes == 1
+        if isNew { report.added["seeds", default: 0] += 1 }
+        let seedID = isNew ? db.lastInsertRowID : Int64(try db.int("SELECT id FROM seeds WHERE content_hash = ?", hash)!)
+        try db.run("""
+            INSERT INTO seed_sources (seed_id, source_id, locator, run_id, path, start_line, end_line, metadata)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, seedID, sourceID, locator, runID, seed.path, seed.startLine, seed.endLine, seed.metadata?.text)
+        if db.changes == 0 { report.unchanged += 1 } else if !isNew { report.merged += 1 }
+    }
+
+    // MARK: The whole import
+
+    /// Imports every file in one transaction: all of them or none. A dry run does the same
+    /// work and rolls it back, so what it reports is exactly what a real run would add; it
+    /// records no run (pass runID nil) because it changes nothing.
+    public static func run(db: Database, runID: Int64?, files: [String], options: ImportOptions) throws -> ImportReport {
+        var report = ImportReport(dryRun: options.dryRun)
+        do {
+            try db.transaction {
+                var id = runID
+                if id == nil {
+                    try db.run("INSERT INTO runs (command, argv, tool_version) VALUES ('import --dry-run', '[]', ?)", CodeDPO.version)
+                    id = db.lastInsertRowID
+                }
+                let importer = try Importer(db: db, runID: id!, options: options)
+                for file in files { report.files.append(try importer.importFile(file)) }
+                if options.dryRun || runID == nil { throw DryRunRollback() }
+            }
+        } catch is DryRunRollback {}
+        return report
+    }
+}
