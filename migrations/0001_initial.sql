@@ -46,7 +46,6 @@ CREATE TABLE seeds (
 );
 
 CREATE TABLE seed_sources (
-    id INTEGER PRIMARY KEY,
     seed_id INTEGER NOT NULL REFERENCES seeds (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
@@ -55,8 +54,8 @@ CREATE TABLE seed_sources (
     start_line INTEGER,
     end_line INTEGER,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (seed_id, source_id, locator)
-);
+    PRIMARY KEY (seed_id, source_id, locator)
+) WITHOUT ROWID;
 
 CREATE TABLE generations (
     id INTEGER PRIMARY KEY,
@@ -113,15 +112,14 @@ CREATE TABLE problems (
 );
 
 CREATE TABLE problem_sources (
-    id INTEGER PRIMARY KEY,
     problem_id INTEGER NOT NULL REFERENCES problems (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
     run_id INTEGER NOT NULL REFERENCES runs (id),
     external_id TEXT,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (problem_id, source_id, locator)
-);
+    PRIMARY KEY (problem_id, source_id, locator)
+) WITHOUT ROWID;
 
 CREATE TABLE solutions (
     id INTEGER PRIMARY KEY,
@@ -130,12 +128,10 @@ CREATE TABLE solutions (
     code TEXT NOT NULL,
     sample_count INTEGER NOT NULL DEFAULT 0 CHECK (sample_count >= 0),
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (problem_id, content_hash)
 );
 
 CREATE TABLE solution_sources (
-    id INTEGER PRIMARY KEY,
     solution_id INTEGER NOT NULL REFERENCES solutions (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
@@ -144,8 +140,8 @@ CREATE TABLE solution_sources (
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (solution_id, source_id, locator)
-);
+    PRIMARY KEY (solution_id, source_id, locator)
+) WITHOUT ROWID;
 
 CREATE TABLE tests (
     id INTEGER PRIMARY KEY,
@@ -155,12 +151,10 @@ CREATE TABLE tests (
     code TEXT NOT NULL,
     sample_count INTEGER NOT NULL DEFAULT 0 CHECK (sample_count >= 0),
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (problem_id, kind, content_hash)
 );
 
 CREATE TABLE test_sources (
-    id INTEGER PRIMARY KEY,
     test_id INTEGER NOT NULL REFERENCES tests (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
@@ -169,8 +163,8 @@ CREATE TABLE test_sources (
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (test_id, source_id, locator)
-);
+    PRIMARY KEY (test_id, source_id, locator)
+) WITHOUT ROWID;
 
 CREATE TABLE execution_configs (
     id INTEGER PRIMARY KEY,
@@ -204,7 +198,6 @@ CREATE TABLE executions (
     output TEXT,
     error TEXT,
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (config_id, solution_id, test_id)
 );
 CREATE INDEX executions_by_test ON executions (test_id, config_id);
@@ -323,10 +316,6 @@ CREATE TABLE exports (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
-CREATE INDEX seed_sources_by_seed ON seed_sources (seed_id);
-CREATE INDEX problem_sources_by_problem ON problem_sources (problem_id);
-CREATE INDEX solutions_by_problem ON solutions (problem_id);
-CREATE INDEX tests_by_problem ON tests (problem_id, kind);
 CREATE INDEX problems_by_seed ON problems (seed_id);
 
 CREATE VIEW problem_summary AS

@@ -76,7 +76,6 @@ CREATE TABLE seeds (
 -- Where each seed was found: one row per (seed, source file, locator), so the same code in two
 -- places is one seed with two sources. locator is e.g. the line range.
 CREATE TABLE seed_sources (
-    id INTEGER PRIMARY KEY,
     seed_id INTEGER NOT NULL REFERENCES seeds (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
@@ -85,8 +84,8 @@ CREATE TABLE seed_sources (
     start_line INTEGER,
     end_line INTEGER,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (seed_id, source_id, locator)
-);
+    PRIMARY KEY (seed_id, source_id, locator)
+) WITHOUT ROWID;
 
 -- Every LLM request and its response: stage, endpoint, model, API kind, the template text
 -- used, the request body (never the API key), sampling parameters, status, attempts, token
@@ -151,19 +150,19 @@ CREATE TABLE problems (
 
 -- Where each problem came from (file and line, or generation), one row per provenance.
 CREATE TABLE problem_sources (
-    id INTEGER PRIMARY KEY,
     problem_id INTEGER NOT NULL REFERENCES problems (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
     run_id INTEGER NOT NULL REFERENCES runs (id),
     external_id TEXT,
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (problem_id, source_id, locator)
-);
+    PRIMARY KEY (problem_id, source_id, locator)
+) WITHOUT ROWID;
 
 -- Candidate programs for a problem. code is the whole program the tests run against
 -- (for completions: prompt + completion). One row per distinct normalized code per problem;
--- sample_count is how many times it was sampled, summed over its sources.
+-- sample_count is how many times it was sampled, summed over its sources. High-volume tables
+-- (solutions, tests, executions) carry no timestamp of their own: run_id -> runs.started_at.
 CREATE TABLE solutions (
     id INTEGER PRIMARY KEY,
     problem_id INTEGER NOT NULL REFERENCES problems (id),
@@ -171,14 +170,12 @@ CREATE TABLE solutions (
     code TEXT NOT NULL,
     sample_count INTEGER NOT NULL DEFAULT 0 CHECK (sample_count >= 0),
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (problem_id, content_hash)
 );
 
 -- Each provenance of a solution: source (file or endpoint), locator (line, sample index),
 -- count (times sampled there), model, and the generation that produced it.
 CREATE TABLE solution_sources (
-    id INTEGER PRIMARY KEY,
     solution_id INTEGER NOT NULL REFERENCES solutions (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
@@ -187,8 +184,8 @@ CREATE TABLE solution_sources (
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (solution_id, source_id, locator)
-);
+    PRIMARY KEY (solution_id, source_id, locator)
+) WITHOUT ROWID;
 
 -- Tests of a problem: Python code run after the solution's code in the same namespace.
 -- kind 'generated' tests are what scoring ranks with; 'ground_truth' tests are held out for
@@ -201,13 +198,11 @@ CREATE TABLE tests (
     code TEXT NOT NULL,
     sample_count INTEGER NOT NULL DEFAULT 0 CHECK (sample_count >= 0),
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (problem_id, kind, content_hash)
 );
 
 -- Each provenance of a test, like solution_sources.
 CREATE TABLE test_sources (
-    id INTEGER PRIMARY KEY,
     test_id INTEGER NOT NULL REFERENCES tests (id),
     source_id INTEGER NOT NULL REFERENCES sources (id),
     locator TEXT NOT NULL,
@@ -216,8 +211,8 @@ CREATE TABLE test_sources (
     model TEXT,
     generation_id INTEGER REFERENCES generations (id),
     metadata TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
-    UNIQUE (test_id, source_id, locator)
-);
+    PRIMARY KEY (test_id, source_id, locator)
+) WITHOUT ROWID;
 
 -- How code was run: interpreter and version, isolation level, limits. Identified by the
 -- hash of its parameters, so the same settings reuse one config and verdicts accumulate.
@@ -256,7 +251,6 @@ CREATE TABLE executions (
     output TEXT,
     error TEXT,
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (config_id, solution_id, test_id)
 );
 CREATE INDEX executions_by_test ON executions (test_id, config_id);
@@ -392,10 +386,6 @@ CREATE TABLE exports (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
-CREATE INDEX seed_sources_by_seed ON seed_sources (seed_id);
-CREATE INDEX problem_sources_by_problem ON problem_sources (problem_id);
-CREATE INDEX solutions_by_problem ON solutions (problem_id);
-CREATE INDEX tests_by_problem ON tests (problem_id, kind);
 CREATE INDEX problems_by_seed ON problems (seed_id);
 
 -- Per problem: number of solutions, samples, generated and ground-truth tests.

@@ -14,8 +14,9 @@ struct BenchCommand: ParsableCommand {
             Examples:
               .build/release/codedpo bench store
               .build/release/codedpo bench store --rows 200000 --format json
+              .build/release/codedpo bench import
             """,
-        subcommands: [StoreBench.self]
+        subcommands: [StoreBench.self, ImportBench.self]
     )
 }
 
@@ -42,6 +43,33 @@ struct StoreBench: ParsableCommand {
         writer.finish()
         if output.format == .table {
             print(String(format: "store / bare = %.2f (target >= 0.50): %@", result.ratio, result.ratio >= 0.5 ? "ok" : "BELOW TARGET"))
+        }
+    }
+}
+
+struct ImportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import N generated solution lines against the store's raw bulk-insert rate.",
+        discussion: "Target: the import takes at most 3x the time the store takes to insert the same solution rows into the same table (hashes precomputed, no parsing, no provenance)."
+    )
+
+    @Option(name: .long, help: "Solution lines to generate and import.")
+    var lines = 1_000_000
+
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        let result = try ImportBenchmark(lines: lines).run()
+        let writer = RowWriter(format: output.format, columns: ["path", "rows", "seconds", "rows_per_s"], sink: StandardOutput())
+        writer.add([.text("store, plain table (context)"), .integer(Int64(lines)), .real(result.plainSeconds), .real(result.plainRowsPerSecond.rounded())])
+        writer.add([.text("store, same rows into solutions"), .integer(Int64(lines)), .real(result.rawSeconds), .real(result.rawRowsPerSecond.rounded())])
+        writer.add([.text("codedpo import (JSONL)"), .integer(Int64(lines)), .real(result.importSeconds), .real(result.importLinesPerSecond.rounded())])
+        writer.finish()
+        if output.format == .table {
+            print(String(format: "import / raw time = %.2fx (target <= 3.0): %@", result.slowdown, result.slowdown <= 3 ? "ok" : "ABOVE TARGET"))
+            print(String(format: "input %.0f MB; peak RSS %.0f MB before the import, %.0f MB after", Double(result.fileBytes) / 1e6,
+                         Double(result.peakRSSBeforeKB) / 1024, Double(result.peakRSSAfterKB) / 1024))
         }
     }
 }

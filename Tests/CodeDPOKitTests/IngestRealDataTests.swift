@@ -43,7 +43,7 @@ final class IngestRealDataTests: XCTestCase {
     func groundTruthCounts(_ db: Database) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try db.rows("""
-            SELECT p.external_id, count(ts.id) FROM problems p
+            SELECT p.external_id, count(ts.test_id) FROM problems p
             LEFT JOIN tests t ON t.problem_id = p.id AND t.kind = 'ground_truth'
             LEFT JOIN test_sources ts ON ts.test_id = t.id
             GROUP BY p.id

@@ -63,7 +63,7 @@ final class IngestTests: XCTestCase {
         XCTAssertEqual(try count("solution_sources"), 2)
         XCTAssertEqual(try db.int("SELECT sample_count FROM solutions"), 4)
         XCTAssertEqual(try db.scalar("SELECT code FROM solutions"), .text("def add(a, b):\n    return a + b\n"))
-        XCTAssertEqual(try db.rows("SELECT s.uri, ss.locator, ss.count, ss.model FROM solution_sources ss JOIN sources s ON s.id = ss.source_id ORDER BY ss.id").map(\.values),
+        XCTAssertEqual(try db.rows("SELECT s.uri, ss.locator, ss.count, ss.model FROM solution_sources ss JOIN sources s ON s.id = ss.source_id ORDER BY ss.source_id").map(\.values),
                        [[.text(first), .text("1"), .integer(1), .text("m1")], [.text(second), .text("1"), .integer(3), .null]])
     }
 
@@ -189,7 +189,7 @@ final class IngestTests: XCTestCase {
         XCTAssertTrue(report.files[0].firstBad[0].hasSuffix("mixed.jsonl:2: unknown problem \"P/404\": import the problems first (codedpo import problems ...)"), report.files[0].firstBad[0])
         XCTAssertEqual(report.added["solutions"], 2)
         XCTAssertEqual(try db.int("SELECT count(*) FROM solutions WHERE code LIKE '%y = 2%'"), 0)
-        XCTAssertEqual(try db.rows("SELECT locator FROM solution_sources ORDER BY id").map { $0[0] }, [.text("1"), .text("4")])
+        XCTAssertEqual(try db.rows("SELECT locator FROM solution_sources ORDER BY CAST(locator AS INTEGER)").map { $0[0] }, [.text("1"), .text("4")])
     }
 
     func testDryRunReportsExactlyWhatARealRunAddsAndChangesNothing() throws {

@@ -48,3 +48,18 @@ final class JSONTests: XCTestCase {
         XCTAssertThrowsError(try JSON.parse(String(repeating: "[", count: 100_000)))
     }
 }
+
+final class UTF8CheckTests: XCTestCase {
+    func check(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { UTF8Check.isValid($0) } }
+
+    func testAgreesWithTheStandardLibrary() {
+        let cases: [[UInt8]] = [
+            Array("plain ascii, long enough for the fast path".utf8), Array("é日本🦆".utf8), [],
+            [0xC3, 0x28], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x9F, 0xA6],
+            [0x80], [0xFF], Array("abcdefgh".utf8) + [0xC3], [0xC0, 0xAF],
+        ]
+        for bytes in cases {
+            XCTAssertEqual(check(bytes), String(validating: bytes, as: UTF8.self) != nil, "\(bytes)")
+        }
+    }
+}

@@ -82,6 +82,8 @@ enum FormatReader {
         throw BadItem("field \"task_id\" must be a string or a number, found \(value.typeName)")
     }
 
+    static let solutionFields: Set<String> = ["problem", "code", "count", "model"]
+
     static func metadata(_ item: JSON, known: Set<String>) throws -> JSON? {
         var members: [(String, JSON)] = []
         if let given = item["metadata"], !given.isNull {
@@ -118,10 +120,9 @@ enum FormatReader {
     static func interchangeSolution(_ item: JSON, _ context: FormatContext) throws -> SolutionRecord {
         let problem = try requiredString(item, "problem")
         let code = try requiredString(item, "code")
-        guard !Normalize.text(code).isEmpty else { throw BadItem("field \"code\" is empty") }
         return SolutionRecord(problem: .id(problem), code: code, count: try count(item),
                               model: try string(item, "model", required: false) ?? context.model,
-                              metadata: try metadata(item, known: ["problem", "code", "count", "model"]), part: nil)
+                              metadata: try metadata(item, known: solutionFields), part: nil)
     }
 
     static func interchangeTest(_ item: JSON, _ context: FormatContext) throws -> TestRecord {

@@ -82,12 +82,16 @@ public final class Importer {
     let runID: Int64
     let options: ImportOptions
     private var helperService: PythonLineService?
+    // Read by the reader thread (resolving solutions' and tests' problems) and written by
+    // the writing thread (only when importing problems, which resolve nothing): never both
+    // in one import, so no lock is needed.
     private var problemsByID: [String: KnownProblem] = [:]
     private var problemsByPrompt: [String: KnownProblem] = [:]
     private var promptToTaskID: [String: String] = [:]
+    private var loadedAllProblems = false
 
     private lazy var insertSolution = try! db.prepare("""
-        INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, 0, ?)
+        INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (problem_id, content_hash) DO NOTHING
         """)
     private lazy var findSolution = try! db.prepare("SELECT id FROM solutions WHERE problem_id = ? AND content_hash = ?")
@@ -138,17 +142,23 @@ public final class Importer {
         }
     }
 
+    /// Loads every problem once, so resolving a reference needs no database access: the
+    /// reader thread resolves references while the calling thread writes.
+    func loadProblems() throws {
+        guard !loadedAllProblems else { return }
+        for row in try db.rows("SELECT id, external_id, entry_point, prompt FROM problems") {
+            let known = KnownProblem(id: row[0].int64!, externalID: row[1].string!, entryPoint: row[2].string, prompt: row[3].string!)
+            problemsByID[known.externalID] = known
+            problemsByPrompt[Normalize.text(known.prompt)] = known
+        }
+        loadedAllProblems = true
+    }
+
     func knownProblem(_ reference: ProblemReference) throws -> KnownProblem {
         switch reference {
         case .id(let id):
             if let known = problemsByID[id] { return known }
-            let rows = try db.rows("SELECT id, external_id, entry_point, prompt FROM problems WHERE external_id = ?", id)
-            guard let row = rows.first else {
-                throw BadItem("unknown \(reference): import the problems first (codedpo import problems ...)")
-            }
-            let known = KnownProblem(id: row[0].int64!, externalID: row[1].string!, entryPoint: row[2].string, prompt: row[3].string!)
-            problemsByID[id] = known
-            return known
+            throw BadItem("unknown \(reference): import the problems first (codedpo import problems ...)")
         case .prompt(let prompt):
             let normalized = Normalize.text(prompt)
             if let known = problemsByPrompt[normalized] { return known }
@@ -156,13 +166,6 @@ public final class Importer {
                 let known = try knownProblem(.id(id))
                 problemsByPrompt[normalized] = known
                 return known
-            }
-            if problemsByPrompt.isEmpty {
-                for row in try db.rows("SELECT id, external_id, entry_point, prompt FROM problems") {
-                    let known = KnownProblem(id: row[0].int64!, externalID: row[1].string!, entryPoint: row[2].string, prompt: row[3].string!)
-                    problemsByPrompt[Normalize.text(known.prompt)] = known
-                }
-                if let known = problemsByPrompt[normalized] { return known }
             }
             let hint = promptToTaskID.isEmpty
                 ? "pass --prompts with the file the prompts came from (CodeT: HumanEval_for_code_generation.jsonl), or import problems with these exact prompts"
@@ -201,32 +204,93 @@ public final class Importer {
             }
             return try SeedScanner(importer: self).importDirectory(path, report: report)
         }
-        let source = try fileSource(path: path)
-        report.sourceWasKnown = source.known
+        try loadProblems()
         let context = FormatContext(kind: options.kind, testKind: options.testKind, model: options.model,
                                     testsPerSample: options.testsPerSample, helper: { try self.helper() },
                                     resolve: { try self.knownProblem($0) })
-        func handle(_ item: JSON?, locator: String, parseError: String?) throws {
-            report.items += 1
+        // Reading, parsing, normalizing and hashing run on a reader thread; this thread
+        // computes the file's digest meanwhile, then only writes. Items arrive in order.
+        let queue = BoundedQueue<[Item]>(capacity: 8)
+        let failure = ThreadFailure()
+        let reader = Thread { [self] in
+            defer { queue.close() }
             do {
-                if let parseError { throw BadItem(parseError) }
-                let records = try FormatReader.records(item!, format: options.format, context: context)
-                // Everything a line needs is resolved before anything is written, so a bad
-                // line leaves no trace even when its neighbours are kept.
-                let prepared = try records.map { try prepare($0) }
-                for record in prepared { try write(record, sourceID: source.id, locator: locator, report: &report) }
-            } catch let bad as BadItem {
-                report.badItems += 1
-                if report.firstBad.count < 5 { report.firstBad.append("\(path):\(locator): \(bad.message)") }
-                if !options.skipBad {
-                    throw ImportError(message: """
-                        \(path):\(locator): \(bad.message)
-                        Nothing was imported. Fix the line, or pass --skip-bad to import the other lines and skip the bad ones.
-                        """)
+                try self.readItems(path: path, context: context) { batch in queue.push(batch) }
+            } catch {
+                failure.error = error
+            }
+        }
+        reader.stackSize = 8 << 20
+        reader.start()
+        defer { queue.close() }
+        let source = try fileSource(path: path)
+        report.sourceWasKnown = source.known
+        while let batch = queue.pop() {
+            for item in batch {
+                report.items += 1
+                do {
+                    switch item.content {
+                    case .bad(let message): throw BadItem(message)
+                    case .records(let records):
+                        // A problem's checks against existing rows happen here, on the
+                        // writing thread, before anything of the line is written.
+                        let checked = try records.map { try check($0) }
+                        for record in checked { try write(record, sourceID: source.id, locator: item.locator, report: &report) }
+                    }
+                } catch let bad as BadItem {
+                    report.badItems += 1
+                    if report.firstBad.count < 5 { report.firstBad.append("\(path):\(item.locator): \(bad.message)") }
+                    if !options.skipBad {
+                        throw ImportError(message: """
+                            \(path):\(item.locator): \(bad.message)
+                            Nothing was imported. Fix the line, or pass --skip-bad to import the other lines and skip the bad ones.
+                            """)
+                    }
                 }
             }
         }
+        reader.cancel()
+        if let error = failure.error { throw error }
+        return report
+    }
 
+    /// One item as the reader thread prepared it.
+    struct Item {
+        enum Content {
+            case records([Prepared])
+            case bad(String)
+        }
+        let locator: String
+        let content: Content
+    }
+
+    final class ThreadFailure: @unchecked Sendable {
+        var error: Error?
+    }
+
+    /// Reads every item of a file and prepares its records (no database access), handing
+    /// them over in batches.
+    func readItems(path: String, context: FormatContext, deliver: ([Item]) -> Bool) throws {
+        var batch: [Item] = []
+        batch.reserveCapacity(256)
+        func add(_ item: JSON?, locator: String, parseError: String?) throws {
+            let content: Item.Content
+            if let parseError {
+                content = .bad(parseError)
+            } else {
+                do {
+                    let records = try FormatReader.records(item!, format: options.format, context: context)
+                    content = .records(try records.map { try prepare($0) })
+                } catch let bad as BadItem {
+                    content = .bad(bad.message)
+                }
+            }
+            batch.append(Item(locator: locator, content: content))
+            if batch.count >= 256 {
+                guard deliver(batch) else { throw ImportError(message: "import stopped") }
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
         if options.format.isJSONDocument {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard !data.isEmpty else { throw ImportError(message: "\(path) is empty: there is nothing to import") }
@@ -239,20 +303,20 @@ public final class Importer {
             guard let items = document.arrayValue else {
                 throw ImportError(message: "\(path): expected a JSON list of records, found \(document.typeName)")
             }
-            for (index, item) in items.enumerated() { try handle(item, locator: "item \(index)", parseError: nil) }
+            for (index, item) in items.enumerated() { try add(item, locator: "item \(index)", parseError: nil) }
         } else {
             let reader = try LineReader(path: path, maxLineBytes: options.maxLineBytes)
             var sawLine = false
+            var items = 0
             while let parsed = try reader.next({ line -> (JSON?, String?)? in
                 switch line {
                 case .tooLong(let length):
                     return (nil, "line is \(length) bytes, longer than the limit of \(options.maxLineBytes) bytes (--max-line-bytes)")
                 case .text(let bytes):
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                    guard let valid = String(validating: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+                    guard UTF8Check.isValid(bytes) else {
                         return (nil, "invalid UTF-8 (the file must be UTF-8 text)")
                     }
-                    _ = valid
                     do {
                         return (try JSON.parse(bytes: bytes), nil)
                     } catch let error as JSONParseError {
@@ -262,12 +326,13 @@ public final class Importer {
             }) {
                 sawLine = true
                 guard let (item, error) = parsed else { continue }
-                try handle(item, locator: "\(reader.lineNumber)", parseError: error)
+                items += 1
+                try add(item, locator: "\(reader.lineNumber)", parseError: error)
             }
             if !sawLine { throw ImportError(message: "\(path) is empty: there is nothing to import") }
-            if report.items == 0 { throw ImportError(message: "\(path) has only blank lines: there is nothing to import") }
+            if items == 0 { throw ImportError(message: "\(path) has only blank lines: there is nothing to import") }
         }
-        return report
+        if !batch.isEmpty { _ = deliver(batch) }
     }
 
     // MARK: Writing records
@@ -279,21 +344,14 @@ public final class Importer {
         case seed(SeedRecord, content: String, hash: String)
     }
 
+    /// Normalizes and hashes a record and resolves its problem: no database access, so it
+    /// runs on the reader thread.
     func prepare(_ record: Record) throws -> Prepared {
         switch record {
         case .problem(let problem):
             let hash = Normalize.problemHash(prompt: problem.prompt, entryPoint: problem.entryPoint, language: problem.language)
-            var existing: Int64?
-            if let row = try db.rows("SELECT id, content_hash, run_id FROM problems WHERE external_id = ?", problem.externalID).first {
-                guard row[1].string == hash else {
-                    throw BadItem("problem \"\(problem.externalID)\" already exists with a different prompt or entry point (imported by run \(row[2].int ?? 0)); give this one another id")
-                }
-                existing = row[0].int64
-            } else if let id = try db.int("SELECT id FROM problems WHERE content_hash = ?", hash) {
-                existing = Int64(id)
-            }
             let tests = problem.groundTruthTests.map { Normalize.text($0) }.filter { !$0.isEmpty }.map { ($0, Normalize.hash($0)) }
-            return .problem(problem, hash: hash, existing: existing, tests: tests)
+            return .problem(problem, hash: hash, existing: nil, tests: tests)
         case .solution(let solution):
             let code = Normalize.text(solution.code)
             guard !code.isEmpty else { throw BadItem("the solution's code is empty") }
@@ -307,6 +365,22 @@ public final class Importer {
             guard !content.isEmpty else { throw BadItem("the seed's content is empty") }
             return .seed(seed, content: content, hash: Normalize.hash(content))
         }
+    }
+
+    /// The checks that need the database, on the writing thread: a problem id already
+    /// taken by another prompt is refused; the same prompt under another id is one problem.
+    func check(_ prepared: Prepared) throws -> Prepared {
+        guard case .problem(let problem, let hash, _, let tests) = prepared else { return prepared }
+        if let row = try db.rows("SELECT id, content_hash, run_id FROM problems WHERE external_id = ?", problem.externalID).first {
+            guard row[1].string == hash else {
+                throw BadItem("problem \"\(problem.externalID)\" already exists with a different prompt or entry point (imported by run \(row[2].int ?? 0)); give this one another id")
+            }
+            return .problem(problem, hash: hash, existing: row[0].int64, tests: tests)
+        }
+        if let id = try db.int("SELECT id FROM problems WHERE content_hash = ?", hash) {
+            return .problem(problem, hash: hash, existing: Int64(id), tests: tests)
+        }
+        return prepared
     }
 
     func write(_ prepared: Prepared, sourceID: Int64, locator: String, report: inout ImportReport.File) throws {
@@ -327,7 +401,7 @@ public final class Importer {
             if db.changes == 0 { report.unchanged += 1 } else if existing != nil { report.merged += 1 }
             let known = KnownProblem(id: problemID, externalID: problem.externalID, entryPoint: problem.entryPoint, prompt: problem.prompt)
             problemsByID[problem.externalID] = known
-            if !problemsByPrompt.isEmpty { problemsByPrompt[Normalize.text(problem.prompt)] = known }
+            problemsByPrompt[Normalize.text(problem.prompt)] = known
             for (index, (code, testHash)) in tests.enumerated() {
                 try writeTest(problemID: problemID, kind: .groundTruth, code: code, hash: testHash, count: 1, model: nil,
                               metadata: nil, sourceID: sourceID, locator: "\(locator) test \(index)", report: &report)
@@ -337,7 +411,10 @@ public final class Importer {
             try insertSolution.bind(problemID, at: 1)
             try insertSolution.bind(hash, at: 2)
             try insertSolution.bind(code, at: 3)
-            try insertSolution.bind(runID, at: 4)
+            // A new solution's only source is this one, so its count is known now: no
+            // second write of the row to update it.
+            try insertSolution.bind(Int64(solution.count), at: 4)
+            try insertSolution.bind(runID, at: 5)
             try insertSolution.step()
             insertSolution.reset()
             let isNew = db.changes == 1
@@ -362,8 +439,13 @@ public final class Importer {
             try insertSolutionSource.step()
             insertSolutionSource.reset()
             if db.changes == 1 {
-                try countSolution.execute(solution.count, solutionID)
-                if !isNew { report.merged += 1 }
+                if !isNew {
+                    try countSolution.bind(Int64(solution.count), at: 1)
+                    try countSolution.bind(solutionID, at: 2)
+                    try countSolution.step()
+                    countSolution.reset()
+                    report.merged += 1
+                }
             } else {
                 report.unchanged += 1
             }

@@ -3,6 +3,7 @@
 /// final newline. Indentation is kept (it is Python's syntax). Empty text stays empty.
 public enum Normalize {
     public static func text(_ text: String) -> String {
+        if isNormal(text) { return text }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 1)
         var lineStart = 0        // index in `bytes` where the current line starts
@@ -44,6 +45,23 @@ public enum Normalize {
         bytes.removeSubrange(lastContent...)
         bytes.append(0x0A)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// True when `text` is already in normal form, checked in one pass without copying
+    /// (the common case for generated code): no CR, no line ending in a space or tab (so no
+    /// whitespace-only line), not starting with a newline, ending in exactly one newline.
+    static func isNormal(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            let count = bytes.count
+            guard count >= 2, bytes[0] != 0x0A, bytes[count - 1] == 0x0A, bytes[count - 2] != 0x0A else { return false }
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte == 0x0D { return false }
+                if byte == 0x0A && (previous == 0x20 || previous == 0x09) { return false }
+                previous = byte
+            }
+            return true
+        } ?? false
     }
 
     /// SHA-256 of already-normalized text.

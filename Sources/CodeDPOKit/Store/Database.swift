@@ -48,6 +48,9 @@ public final class Database {
                 // NORMAL is durable across application crashes in WAL mode; only a power
                 // loss can roll back the last transactions.
                 try execute("PRAGMA synchronous = NORMAL")
+                // A bounded 64 MiB page cache: large imports insert into hash indexes in
+                // random order, and the 2 MiB default spills dirty pages to disk constantly.
+                try execute("PRAGMA cache_size = -65536")
             }
         } catch {
             sqlite3_close_v2(connection)

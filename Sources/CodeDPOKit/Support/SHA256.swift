@@ -45,15 +45,26 @@ public struct SHA256 {
 
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
-        var padding: [UInt8] = [0x80]
-        let padTo = (buffered + 1) <= 56 ? 56 : 120
-        padding += [UInt8](repeating: 0, count: padTo - buffered - 1)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let savedLength = length
-        padding.withUnsafeBytes { update($0) }
-        length = savedLength
+        // Padding: 0x80, zeros up to 56 mod 64, then the length; at most two blocks.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { pad in
+            let total = buffered + 1 <= 56 ? 64 : 128
+            buffer.withUnsafeBytes { pad.baseAddress!.initialize(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: buffered) }
+            pad[buffered] = 0x80
+            for i in (buffered + 1)..<(total - 8) { pad[i] = 0 }
+            for i in 0..<8 { pad[total - 8 + i] = UInt8(truncatingIfNeeded: bitLength >> UInt64(56 - 8 * i)) }
+            compress(UnsafeRawPointer(pad.baseAddress!))
+            if total == 128 { compress(UnsafeRawPointer(pad.baseAddress! + 64)) }
+        }
+        buffered = 0
+        var digest = [UInt8](repeating: 0, count: 32)
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
+        for (i, word) in words.enumerated() {
+            digest[4 * i] = UInt8(truncatingIfNeeded: word >> 24)
+            digest[4 * i + 1] = UInt8(truncatingIfNeeded: word >> 16)
+            digest[4 * i + 2] = UInt8(truncatingIfNeeded: word >> 8)
+            digest[4 * i + 3] = UInt8(truncatingIfNeeded: word)
+        }
+        return digest
     }
 
     public static func hex(_ string: String) -> String {
@@ -69,14 +80,14 @@ public struct SHA256 {
     }
 
     public static func hexString(_ digest: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(digest.count * 2)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        String(unsafeUninitializedCapacity: digest.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            for (i, byte) in digest.enumerated() {
+                out[2 * i] = digits.utf8Start[Int(byte >> 4)]
+                out[2 * i + 1] = digits.utf8Start[Int(byte & 0x0F)]
+            }
+            return digest.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static let k: [UInt32] = [

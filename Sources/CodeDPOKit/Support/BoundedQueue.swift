@@ -1,0 +1,51 @@
+import Foundation
+
+/// A blocking queue with a capacity, for one producer thread and one consumer: the producer
+/// waits when the consumer falls behind, so memory stays bounded.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    // Popped slots are cleared at once, so a consumed element is freed when it is taken,
+    // not when the array is next compacted.
+    private var items: [Element?] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Blocks while full; returns false when the consumer has closed the queue.
+    @discardableResult
+    func push(_ item: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count - head >= capacity && !closed { condition.wait() }
+        if closed { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Blocks while empty; nil once closed and drained.
+    func pop() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count == head && !closed { condition.wait() }
+        guard items.count > head else { return nil }
+        let item = items[head]
+        items[head] = nil
+        head += 1
+        if head > 64 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return item
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
