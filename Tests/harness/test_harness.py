@@ -1,0 +1,681 @@
+"""Tests of Sources/CodeDPOKit/Execution/harness.py, driven the way the Swift
+side drives it: `python -I -S -u -c <source>`, JSON lines on stdin/stdout.
+
+Run from the package root:  python3 -m unittest discover -s Tests/harness -v
+
+Every job is followed by a check that the worker has no descendant process
+left, and most tests end with a healthy job to show the worker survived.
+"""
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.normpath(os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit",
+                                        "Execution", "harness.py"))
+with open(HARNESS, encoding="utf-8") as _f:
+    SOURCE = _f.read()
+
+SOLUTION = "def f(x):\n    return x + 1\n"
+GOOD = "assert f(1) == 2"
+GOOD2 = "assert f(41) == 42"
+
+
+def process_table():
+    """pid -> (ppid, pgrp) for every process in /proc."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        fields = data[data.rfind(b")") + 2:].split()
+        table[int(name)] = (int(fields[1]), int(fields[2]))
+    return table
+
+
+def descendants(root):
+    table = process_table()
+    children = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, stack = [], [root]
+    while stack:
+        for pid in children.get(stack.pop(), ()):
+            found.append(pid)
+            stack.append(pid)
+    return found
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    return data[data.rfind(b")") + 2:data.rfind(b")") + 3] != b"Z"
+
+
+class Harness(object):
+    """One worker process, spoken to over JSON lines."""
+
+    def __init__(self, python=None, preexec_fn=None, **overrides):
+        cfg = {"type": "config", "timeout": 1.0, "load_timeout": 5.0,
+               "memory_mb": 1024, "cpu_s": 10, "max_processes": 64,
+               "max_file_mb": 16, "max_open_files": 256, "output_limit": 2048,
+               "isolation": "namespace", "tmp_root": None}
+        cfg.update(overrides)
+        self.cfg = cfg
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([python or sys.executable, "-I", "-S", "-u", "-c", SOURCE],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, preexec_fn=preexec_fn)
+        self.buf = b""
+        self.next_job = 1
+        self.send(cfg)
+        self.ready = self.recv(30)
+        assert self.ready["type"] == "ready", self.ready
+
+    def send(self, obj):
+        self.proc.stdin.write((json.dumps(obj) + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+
+    def recv(self, timeout):
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError("no reply from the worker within %ss; stderr: %s"
+                                     % (timeout, self.stderr_text()))
+            if select.select([fd], [], [], remaining)[0]:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    raise AssertionError("worker closed stdout; stderr: %s" % self.stderr_text())
+                self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line.decode("utf-8"))
+
+    def stderr_text(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")[-2000:]
+
+    def run(self, solution, tests, timeout=60):
+        """Run one job; `tests` are code strings (ids 1..n).  Returns the
+        results as a list in test order, after checking the protocol and
+        that no process survived the job."""
+        job = self.next_job
+        self.next_job += 1
+        self.send({"type": "job", "job": job, "solution": solution,
+                   "tests": [{"id": i + 1, "code": c} for i, c in enumerate(tests)]})
+        results = {}
+        while True:
+            msg = self.recv(timeout)
+            assert msg.get("job") == job, msg
+            if msg["type"] == "done":
+                break
+            assert msg["type"] == "result", msg
+            assert msg["test"] not in results, "two results for test %s" % msg["test"]
+            assert set(msg) == {"type", "job", "test", "status", "duration", "cpu",
+                                "max_rss_kb", "output", "error"}, msg
+            assert len(msg["output"].encode("utf-8")) <= self.cfg["output_limit"]
+            results[msg["test"]] = msg
+        assert sorted(results) == list(range(1, len(tests) + 1)), results
+        left = [p for p in descendants(self.proc.pid) if alive(p)]
+        assert not left, "processes survived the job: %s" % left
+        return [results[i + 1] for i in range(len(tests))]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.send({"type": "exit"})
+            except OSError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self.stderr.close()
+        return self.proc.returncode
+
+
+class HarnessCase(object):
+    """Hostile behaviours, run once per isolation mode (see subclasses)."""
+
+    isolation = None
+    timeout = 1.0
+
+    def setUp(self):
+        self.tmp_root = tempfile.mkdtemp(prefix="codedpo-harness-test-")
+        self.h = self.start()
+
+    def tearDown(self):
+        code = self.h.close()
+        self.assertEqual(code, 0)
+        leftovers = os.listdir(self.tmp_root)
+        shutil.rmtree(self.tmp_root, ignore_errors=True)
+        self.assertEqual(leftovers, [], "job directories were not removed")
+
+    def start(self, **overrides):
+        cfg = {"isolation": self.isolation, "timeout": self.timeout,
+               "tmp_root": self.tmp_root}
+        cfg.update(overrides)
+        return Harness(**cfg)
+
+    def restart(self, **overrides):
+        self.assertEqual(self.h.close(), 0)
+        self.h = self.start(**overrides)
+
+    def statuses(self, results):
+        return [r["status"] for r in results]
+
+    def assertHealthy(self):
+        results = self.h.run(SOLUTION, [GOOD, "assert f(1) == 3", GOOD2])
+        self.assertEqual(self.statuses(results), ["pass", "fail", "pass"])
+
+    # -- timeouts ------------------------------------------------------------
+
+    def test_infinite_loop_times_out(self):
+        self.restart(timeout=0.3)
+        results = self.h.run(SOLUTION, [GOOD, "while True:\n    pass", GOOD2])
+        self.assertEqual(self.statuses(results), ["pass", "timeout", "pass"])
+        self.assertIn("timed out", results[1]["error"])
+        self.assertHealthy()
+
+    def test_swallowed_timer_is_killed(self):
+        self.restart(timeout=0.3)
+        code = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass"
+        start = time.monotonic()
+        results = self.h.run(SOLUTION, [code, GOOD])
+        self.assertEqual(self.statuses(results), ["timeout", "pass"])
+        self.assertIn("killed", results[0]["error"])
+        self.assertLess(time.monotonic() - start, 5)
+        self.assertHealthy()
+
+    def test_long_c_call_is_killed(self):
+        self.restart(timeout=0.3)
+        results = self.h.run(SOLUTION, [GOOD, "sum(range(10**11))", GOOD2])
+        self.assertEqual(self.statuses(results), ["pass", "timeout", "pass"])
+        self.assertIn("killed", results[1]["error"])
+        self.assertHealthy()
+
+    def test_solution_that_never_loads(self):
+        self.restart(load_timeout=0.5)
+        results = self.h.run(SOLUTION + "while True:\n    pass\n", [GOOD, GOOD2])
+        self.assertEqual(self.statuses(results), ["load_error"] * 2)
+        self.assertIn("timed out while loading", results[0]["error"])
+        self.assertHealthy()
+
+    # -- memory --------------------------------------------------------------
+
+    def test_unbounded_allocation(self):
+        self.restart(memory_mb=256)
+        grow = "chunks = []\nwhile True:\n    chunks.append(bytearray(10**7))"
+        results = self.h.run(SOLUTION, [GOOD, grow, "x = bytearray(10**10)", GOOD2])
+        self.assertEqual(self.statuses(results), ["pass", "memory", "memory", "pass"])
+        self.assertHealthy()
+
+    # -- processes -----------------------------------------------------------
+
+    def test_os_fork_is_disabled(self):
+        results = self.h.run(SOLUTION, ["import os\nos.fork()", GOOD])
+        self.assertEqual(self.statuses(results), ["error", "pass"])
+        self.assertIn("disabled", results[0]["error"])
+
+    def test_forked_child_sleeping_forever_is_killed(self):
+        code = ("import ctypes, os, time\n"
+                "pid = ctypes.CDLL(None).fork()\n"
+                "if pid == 0:\n"
+                "    while True:\n"
+                "        time.sleep(100)\n"
+                "print(os.getpgrp(), pid)\n"
+                "assert f(1) == 2\n")
+        results = self.h.run(SOLUTION, [code, GOOD])
+        self.assertEqual(self.statuses(results), ["pass", "pass"])
+        pgrp, child = map(int, results[0]["output"].split())
+        self.assertFalse(alive(child))
+        self.assertEqual([p for p, (_, g) in process_table().items() if g == pgrp], [])
+        self.assertHealthy()
+
+    def test_limited_fork_bomb_leaves_no_survivor(self):
+        code = ("import ctypes, os, time\n"
+                "libc = ctypes.CDLL(None)\n"
+                "me = os.getpid()\n"
+                "for _ in range(5):\n"
+                "    libc.fork()\n"
+                "if os.getpid() != me:\n"
+                "    while True:\n"
+                "        time.sleep(100)\n"
+                "time.sleep(0.2)\n"
+                "group = 0\n"
+                "for name in os.listdir('/proc'):\n"
+                "    try:\n"
+                "        stat = open('/proc/%s/stat' % name).read()\n"
+                "    except OSError:\n"
+                "        continue\n"
+                "    if name.isdigit() and int(stat[stat.rfind(')') + 2:].split()[2]) == os.getpgrp():\n"
+                "        group += 1\n"
+                "print(os.getpgrp(), group)\n")
+        results = self.h.run(SOLUTION, [code, GOOD])
+        self.assertEqual(self.statuses(results), ["pass", "pass"])
+        pgrp, group = map(int, results[0]["output"].split())
+        self.assertGreaterEqual(group, 32)          # the bomb really went off
+        self.assertEqual([p for p, (_, g) in process_table().items() if g == pgrp], [])
+        self.assertHealthy()
+
+    def test_setsid_grandchild_is_killed(self):
+        code = ("import ctypes, os, time\n"
+                "libc = ctypes.CDLL(None)\n"
+                "if libc.fork() == 0:\n"
+                "    if libc.fork() == 0:\n"
+                "        libc.setsid()\n"
+                "        with open('grandchild.pid', 'w') as fh:\n"
+                "            fh.write('%d %d' % (os.getpid(), os.getsid(0)))\n"
+                "        while True:\n"
+                "            time.sleep(100)\n"
+                "    os._exit(0)\n"
+                "end = time.time() + 0.8\n"
+                "text = ''\n"
+                "while not text and time.time() < end:\n"
+                "    time.sleep(0.01)\n"
+                "    try:\n"
+                "        text = open('grandchild.pid').read()\n"
+                "    except OSError:\n"
+                "        pass\n"
+                "print(os.getpgrp(), text)\n")
+        results = self.h.run(SOLUTION, [code, GOOD])
+        self.assertEqual(self.statuses(results), ["pass", "pass"])
+        pgrp, grandchild, sid = map(int, results[0]["output"].split())
+        self.assertEqual(sid, grandchild)           # it had left the group
+        self.assertNotEqual(sid, pgrp)
+        self.assertFalse(alive(grandchild))
+        self.assertHealthy()
+
+    def test_leftovers_of_a_test_are_gone_before_the_next(self):
+        # A thread or a child process left by a test: namespace mode replaces
+        # the loader (new pid), so the next test never shares a process with
+        # them; the setsid'ed grandchild is already dead when it starts.
+        spawn = ("import ctypes, os, time\n"
+                 "libc = ctypes.CDLL(None)\n"
+                 "if libc.fork() == 0:\n"
+                 "    if libc.fork() == 0:\n"
+                 "        libc.setsid()\n"
+                 "        with open('daemon.pid', 'w') as fh:\n"
+                 "            fh.write(str(os.getpid()))\n"
+                 "        while True:\n"
+                 "            time.sleep(100)\n"
+                 "    os._exit(0)\n"
+                 "while not (os.path.exists('daemon.pid') and open('daemon.pid').read()):\n"
+                 "    time.sleep(0.01)\n"
+                 "print(os.getpid())\n")
+        thread = ("import os, threading, time\n"
+                  "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+                  "print(os.getpid())\n")
+        check = ("import os\n"
+                 "pid = int(open('daemon.pid').read())\n"
+                 "assert not os.path.exists('/proc/%d' % pid)\n"
+                 "print(os.getpid())\n")
+        results = self.h.run(SOLUTION, [spawn, check, thread, "print(__import__('os').getpid())"])
+        if self.isolation == "namespace":
+            self.assertEqual(self.statuses(results), ["pass"] * 4)
+            pids = [int(r["output"]) for r in results]
+            self.assertNotEqual(pids[0], pids[1])
+            self.assertNotEqual(pids[2], pids[3])
+        else:
+            # The loader forks the next test at once, racing the worker's
+            # stray sweep, so only the end-of-job guarantee holds here.
+            self.assertEqual(self.statuses(results)[2:], ["pass", "pass"])
+        self.assertHealthy()
+
+    # -- exits and signals -----------------------------------------------------
+
+    def test_sys_exit_in_module_body(self):
+        results = self.h.run(SOLUTION + "import sys\nsys.exit(0)\n", [GOOD, GOOD2])
+        self.assertEqual(self.statuses(results), ["load_error", "load_error"])
+        self.assertIn("SystemExit", results[0]["error"])
+        self.assertHealthy()
+
+    def test_os_exit_in_module_body(self):
+        results = self.h.run(SOLUTION + "import os\nos._exit(0)\n", [GOOD, GOOD2])
+        self.assertEqual(self.statuses(results), ["load_error", "load_error"])
+        self.assertIn("exited with code 0", results[0]["error"])
+        self.assertHealthy()
+
+    def test_broken_solution_is_load_error(self):
+        results = self.h.run("def f(x)\n    return x\n", [GOOD])
+        self.assertEqual(self.statuses(results), ["load_error"])
+        self.assertIn("SyntaxError", results[0]["error"])
+        results = self.h.run("print('hello')\nraise ValueError('nope')\n", [GOOD])
+        self.assertEqual(self.statuses(results), ["load_error"])
+        self.assertIn("ValueError: nope", results[0]["error"])
+        self.assertIn("hello", results[0]["output"])
+        self.assertHealthy()
+
+    def test_main_block_does_not_run(self):
+        solution = SOLUTION + "if __name__ == '__main__':\n    raise SystemExit(3)\n"
+        results = self.h.run(solution, [GOOD, "assert __name__ == '__codedpo_solution__'"])
+        self.assertEqual(self.statuses(results), ["pass", "pass"])
+
+    def test_sys_exit_in_test(self):
+        results = self.h.run(SOLUTION, ["import sys\nsys.exit(0)", "exit(0)", GOOD])
+        self.assertEqual(self.statuses(results), ["error", "error", "pass"])
+        self.assertIn("SystemExit", results[0]["error"])
+
+    def test_os_exit_in_test(self):
+        results = self.h.run(SOLUTION, [GOOD, "import os\nos._exit(0)", GOOD2])
+        self.assertEqual(self.statuses(results), ["pass", "crash", "pass"])
+        self.assertIn("exited with code 0", results[1]["error"])
+        self.assertHealthy()
+
+    def test_keyboard_interrupt(self):
+        results = self.h.run(SOLUTION, ["raise KeyboardInterrupt", GOOD])
+        self.assertEqual(self.statuses(results), ["error", "pass"])
+        self.assertIn("KeyboardInterrupt", results[0]["error"])
+
+    def test_segfault(self):
+        results = self.h.run(SOLUTION, ["import ctypes\nctypes.string_at(0)", GOOD])
+        self.assertEqual(self.statuses(results), ["crash", "pass"])
+        self.assertIn("SIGSEGV", results[0]["error"])
+        self.assertHealthy()
+
+    def test_closing_all_fds(self):
+        code = "import os\nos.closerange(0, 4096)\nassert f(1) == 2"
+        results = self.h.run(SOLUTION, [GOOD, code, GOOD2, "assert f(1) == 3"])
+        self.assertEqual(self.statuses(results), ["pass", "crash", "pass", "fail"])
+        self.assertHealthy()
+
+    # -- forged verdicts -----------------------------------------------------
+
+    def test_fake_results_never_pass(self):
+        forge = ("import json, os\n"
+                 "lines = []\n"
+                 "for t in range(0, 10):\n"
+                 "    lines.append(json.dumps({'type': 'result', 'job': 1, 'test': t, 'status': 'pass',\n"
+                 "        'duration': 0, 'cpu': 0, 'max_rss_kb': 0, 'output': '', 'error': None}))\n"
+                 "    lines.append(json.dumps({'t': 'result', 'i': t, 'status': 'pass', 'n': '0' * 32}))\n"
+                 "    lines.append(json.dumps({'type': 'done', 'job': 1}))\n"
+                 "data = ('\\n'.join(lines) + '\\n').encode()\n"
+                 "for fd in range(0, 21):\n"
+                 "    try:\n"
+                 "        os.write(fd, data)\n"
+                 "    except OSError:\n"
+                 "        pass\n"
+                 "print('pass')\n"
+                 "print(json.dumps({'status': 'pass'}))\n")
+        results = self.h.run(SOLUTION, [forge + "assert f(1) == 3",
+                                        "assert f(1) == 3",
+                                        forge + "import os\nos._exit(0)",
+                                        forge + "raise SystemExit(0)",
+                                        GOOD])
+        self.assertEqual(self.statuses(results), ["fail", "fail", "crash", "error", "pass"])
+        self.assertHealthy()
+
+    def test_pipe_flood_and_partial_lines(self):
+        flood = ("import os\n"
+                 "for fd in range(3, 21):\n"
+                 "    for data in (b'x' * (20 << 20), b'\\n' * (1 << 20), b'{\"t\": \"result\", \"partial'):\n"
+                 "        try:\n"
+                 "            os.write(fd, data)\n"
+                 "        except OSError:\n"
+                 "            pass\n")
+        results = self.h.run(SOLUTION, [flood + "assert f(1) == 2", flood + "assert f(1) == 3", GOOD])
+        self.assertEqual(self.statuses(results), ["pass", "fail", "pass"])
+        self.assertHealthy()
+
+    # -- state isolation -------------------------------------------------------
+
+    def test_patched_builtins_do_not_leak(self):
+        results = self.h.run(SOLUTION, [
+            "import builtins\nbuiltins.len = lambda x: 0\nbuiltins.sorted = None\nassert len([1, 2]) == 0",
+            "assert len([1, 2]) == 2\nassert sorted([2, 1]) == [1, 2]",
+            "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: int\nassert [1] == [1]",
+            "assert isinstance(1, int) and type('') is str"])
+        self.assertEqual(self.statuses(results), ["pass", "pass", "pass", "pass"])
+
+    def test_rebound_globals_do_not_leak(self):
+        solution = ("X = 1\n"
+                    "def g():\n    return X\n"
+                    "def bump():\n    global X\n    X += 1\n    return X\n") + SOLUTION
+        results = self.h.run(solution, [
+            "X = 5\nassert g() == 1 and X == 5",
+            "assert X == 1",
+            "assert bump() == 2",
+            "assert bump() == 2",
+            "del f\nf = None",
+            GOOD])
+        self.assertEqual(self.statuses(results), ["pass"] * 6)
+
+    def test_mutation_of_module_objects(self):
+        # Documented limitation: namespace mode does not undo in-place
+        # mutation; fork mode does.
+        solution = "L = []\n" + SOLUTION
+        results = self.h.run(solution, ["L.append(1)", "assert L == %r" % (
+            [1] if self.isolation == "namespace" else [])])
+        self.assertEqual(self.statuses(results), ["pass", "pass"])
+
+    # -- untrusted comparisons ---------------------------------------------------
+
+    def test_always_equal_object(self):
+        solution = SOLUTION + (
+            "class Anything:\n"
+            "    def __eq__(self, other):\n        return True\n"
+            "    def __ne__(self, other):\n        return False\n"
+            "    __hash__ = object.__hash__\n"
+            "def g(x):\n    return Anything()\n")
+        results = self.h.run(solution, [
+            "assert g(1) == 2",
+            "assert 2 == g(1)",
+            "assert [g(1)] == [2]",
+            "assert {'k': (1, g(1))} == {'k': (1, 2)}",
+            "assert 2 in [g(1)]",
+            "assert all(g(i) == i * 7 for i in range(3))",
+            "try:\n    assert g(1) == 2\nexcept BaseException:\n    pass",
+            "assert g(1) is not None",
+            GOOD])
+        self.assertEqual(self.statuses(results), ["error"] * 7 + ["pass", "pass"])
+        self.assertEqual(results[0]["error"], "untrusted comparison: Anything defines its own __eq__")
+
+    def test_int_subclass_with_eq(self):
+        solution = SOLUTION + (
+            "class Num(int):\n"
+            "    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = int.__hash__\n"
+            "def g(x):\n    return Num(x)\n"
+            "class Plain(int):\n    pass\n")
+        results = self.h.run(solution, [
+            "assert g(1) == 2",
+            "assert Plain(3) == 3",
+            "assert g(1) < 5",
+            GOOD])
+        self.assertEqual(self.statuses(results), ["error", "pass", "error", "pass"])
+        self.assertIn("Num defines its own __eq__", results[0]["error"])
+
+    def test_legitimate_comparisons(self):
+        solution = SOLUTION + (
+            "import collections, fractions\n"
+            "Point = collections.namedtuple('Point', 'x y')\n"
+            "def g():\n"
+            "    return {'a': [1, 2.5, None], 'b': (True, 'x', b'y'), 'c': {1, 2}}\n")
+        results = self.h.run(solution, [
+            "assert g() == {'a': [1, 2.5, None], 'b': (True, 'x', b'y'), 'c': {1, 2}}",
+            "assert abs(0.1 + 0.2 - 0.3) < 1e-9 and 0.5 == 1 / 2",
+            "assert f(1) is not None and None is None",
+            "assert 0 < f(1) < 3 <= 3",
+            "assert 2 in [1, 2] and 'k' not in {'a': 1}",
+            "assert Point(1, 2) == (1, 2) and Point(1, 2) == Point(1, 2)",
+            "assert list(range(10**5)) == [i for i in range(10**5)]",
+            "assert fractions.Fraction(1, 2) == 0.5 and collections.Counter('aab') == {'a': 2, 'b': 1}",
+            "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) != 2\ncheck(f)",
+            "assert [1, 2] == [1, 3]",
+            "assert 0 < f(1) < 2",
+            "assert f(1) == 2, 'custom message'\nassert f(2) == 4, 'custom message'",
+            "assert (1, 2) < (1, 3) and 'b' > 'a' and frozenset([1]) <= {1, 2}",
+        ])
+        self.assertEqual(self.statuses(results), ["pass"] * 9 + ["fail", "fail", "fail", "pass"])
+        self.assertEqual(results[9]["error"], "AssertionError: assert [1, 2] == [1, 3] (test line 1)")
+        self.assertIn("assert 2 < 2", results[10]["error"])
+        self.assertIn("custom message", results[11]["error"])
+
+    # -- files and output --------------------------------------------------------
+
+    def test_files_land_in_job_dir_and_are_removed(self):
+        code = ("import os\n"
+                "with open('written.txt', 'w') as fh:\n"
+                "    fh.write('data')\n"
+                "print(os.path.abspath('written.txt'))\n")
+        results = self.h.run(SOLUTION, [code, "assert open('written.txt').read() == 'data'",
+                                        "import os\nos.remove('written.txt')"])
+        self.assertEqual(self.statuses(results), ["pass", "pass", "error"])
+        path = results[0]["output"].strip()
+        self.assertTrue(path.startswith(self.tmp_root + os.sep), path)
+        self.assertFalse(os.path.exists(path))
+        self.assertFalse(os.path.exists(os.path.dirname(path)))
+        self.assertFalse(os.path.exists(os.path.join(os.getcwd(), "written.txt")))
+
+    def test_output_is_captured_and_truncated(self):
+        self.restart(output_limit=100)
+        results = self.h.run(SOLUTION, [
+            "import sys\nprint('x' * 5000)\nsys.stderr.write('tail-marker')\nassert f(1) == 2",
+            "print('é' * 300)",
+            "import os\nos.write(1, b'raw')\nprint('visible')"])
+        self.assertEqual(self.statuses(results), ["pass", "pass", "pass"])
+        self.assertTrue(results[0]["output"].endswith("tail-marker"))
+        self.assertLessEqual(len(results[1]["output"].encode()), 100)
+        self.assertEqual(results[2]["output"], "visible\n")
+
+    def test_bad_messages_get_errors(self):
+        self.h.send({"type": "nonsense"})
+        self.assertEqual(self.h.recv(10)["type"], "error")
+        self.h.proc.stdin.write(b"{not json\n")
+        self.h.proc.stdin.flush()
+        self.assertEqual(self.h.recv(10)["type"], "error")
+        self.h.send({"type": "job", "job": 99, "solution": SOLUTION,
+                     "tests": [{"id": 1, "code": GOOD}, {"id": 1, "code": GOOD}, {"id": 2}]})
+        seen = []
+        while True:
+            msg = self.h.recv(10)
+            seen.append((msg["type"], msg.get("test"), msg.get("status")))
+            if msg["type"] == "done":
+                break
+        self.assertEqual(sorted(seen, key=str), sorted(
+            [("result", 1, "pass"), ("result", 2, "error"), ("done", None, None)], key=str))
+        self.assertHealthy()
+
+    def test_crashes_across_jobs(self):
+        for _ in range(3):
+            results = self.h.run(SOLUTION, ["import os\nos._exit(1)", GOOD,
+                                            "import ctypes\nctypes.string_at(0)", GOOD2])
+            self.assertEqual(self.statuses(results), ["crash", "pass", "crash", "pass"])
+        self.assertHealthy()
+
+
+class NamespaceModeTests(HarnessCase, unittest.TestCase):
+    isolation = "namespace"
+
+
+class ForkModeTests(HarnessCase, unittest.TestCase):
+    isolation = "fork"
+
+
+NOBODY = 65534
+
+
+def _become_nobody():
+    os.setgid(NOBODY)
+    os.setgroups([])
+    os.setuid(NOBODY)
+
+
+def _python_for_nobody():
+    """A Python the unprivileged user can run (pyenv's lives under /root)."""
+    if os.geteuid() != 0:
+        return None
+    for candidate in (sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"):
+        if not os.path.exists(candidate):
+            continue
+        try:
+            subprocess.run([candidate, "-I", "-S", "-c", "pass"], preexec_fn=_become_nobody,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=30, check=True)
+            return candidate
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return None
+
+
+class UnprivilegedUserTests(unittest.TestCase):
+    """Limits that only bite below root: RLIMIT_NPROC and the non-dumpable
+    worker (children cannot reopen its stdout through /proc)."""
+
+    def setUp(self):
+        self.python = _python_for_nobody()
+        if self.python is None:
+            self.skipTest("needs root and a Python that user nobody can run")
+        self.tmp_root = tempfile.mkdtemp(prefix="codedpo-harness-nobody-")
+        os.chown(self.tmp_root, NOBODY, NOBODY)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp_root, ignore_errors=True)
+
+    def test_process_limit_and_hidden_worker_fds(self):
+        for mode in ("namespace", "fork"):
+            h = Harness(python=self.python, preexec_fn=_become_nobody, isolation=mode,
+                        max_processes=20, tmp_root=self.tmp_root)
+            try:
+                bomb = ("import ctypes, time\n"
+                        "libc = ctypes.CDLL(None)\n"
+                        "forked = 0\n"
+                        "while forked < 500:\n"
+                        "    pid = libc.fork()\n"
+                        "    if pid == 0:\n"
+                        "        while True:\n"
+                        "            time.sleep(100)\n"
+                        "    if pid < 0:\n"
+                        "        break\n"
+                        "    forked += 1\n"
+                        "print(forked)\n")
+                steal = ("import os\n"
+                         "open('/proc/%d/fd/1' % {pid}, 'w').write('{{}}')\n").format(pid=h.ready["pid"])
+                results = h.run(SOLUTION, [bomb, steal, GOOD])
+                self.assertEqual([r["status"] for r in results], ["pass", "error", "pass"])
+                self.assertLessEqual(int(results[0]["output"]), 20)
+                self.assertIn("PermissionError", results[1]["error"])
+            finally:
+                self.assertEqual(h.close(), 0)
+        self.assertEqual(os.listdir(self.tmp_root), [])
+
+
+class ThroughputTests(unittest.TestCase):
+    def test_throughput(self):
+        tests = ["assert f(%d) == %d" % (i, i + 1) for i in range(2000)]
+        rates = {}
+        for mode in ("namespace", "fork"):
+            h = Harness(isolation=mode, timeout=5.0)
+            try:
+                h.run(SOLUTION, tests[:20])     # warm-up
+                start = time.perf_counter()
+                results = h.run(SOLUTION, tests, timeout=300)
+                elapsed = time.perf_counter() - start
+            finally:
+                h.close()
+            self.assertEqual({r["status"] for r in results}, {"pass"})
+            rates[mode] = len(tests) / elapsed
+        sys.stderr.write("\nthroughput, 2000 trivial asserts: namespace %.0f tests/s, fork %.0f tests/s\n"
+                         % (rates["namespace"], rates["fork"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
