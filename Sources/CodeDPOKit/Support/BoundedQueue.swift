@@ -31,7 +31,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         defer { condition.unlock() }
         while items.count == head && !closed { condition.wait() }
         guard items.count > head else { return nil }
-        let item = items[head]
+        let item = items[head]!
         items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {
@@ -40,6 +40,28 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         }
         condition.broadcast()
         return item
+    }
+
+    /// Like pop, but gives up after `timeout` seconds: `.timedOut` lets the consumer look
+    /// at other things (a stop request, progress) while waiting.
+    enum Popped { case item(Element), closed, timedOut }
+
+    func pop(timeout: TimeInterval) -> Popped {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while items.count == head && !closed {
+            if !condition.wait(until: deadline) { return .timedOut }
+        }
+        guard items.count > head, let item = items[head] else { return .closed }
+        items[head] = nil
+        head += 1
+        if head > 64 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return .item(item)
     }
 
     func close() {

@@ -1,0 +1,331 @@
+import Foundation
+
+/// A deterministic slice of the problems, by a hash of their external id, so shards made
+/// from separately imported databases still agree.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses "i/N" with 0 <= i < N.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 0, index < count else { return nil }
+        self.init(index: index, count: count)
+    }
+
+    public func contains(externalID: String) -> Bool {
+        var hasher = SHA256()
+        hasher.update(externalID)
+        let digest = hasher.finalize()
+        let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int(value % UInt64(count)) == index
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+public struct ExecuteOptions: Sendable {
+    public var settings: ExecutionSettings
+    public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Only these problems (external ids); empty: all.
+    public var problems: [String] = []
+    /// An SQL condition over p (problems), s (solutions) and t (tests).
+    public var whereSQL: String?
+    public var shard: Shard?
+    /// Test kinds to run; empty: all.
+    public var testKinds: [TestKind] = []
+    /// Re-run verdicts with these statuses from `baseConfig` under the new settings; the
+    /// other verdicts of the base config are copied, so the new config is complete.
+    public var retry: [String] = []
+    public var baseConfig: Int64?
+    /// Verdicts per write transaction.
+    public var batchSize = 2000
+
+    public init(settings: ExecutionSettings) { self.settings = settings }
+}
+
+public struct ExecuteProgress: Sendable {
+    public var planned: Int
+    public var done: Int
+    public var counts: [String: Int]
+    public var elapsed: Double
+}
+
+public struct ExecuteReport: Sendable {
+    public var configID: Int64
+    public var newConfig: Bool
+    public var interpreter: PythonInterpreter
+    public var planned = 0
+    public var done = 0
+    public var copied = 0
+    public var counts: [String: Int] = [:]
+    public var seconds = 0.0
+    public var interrupted = false
+    public var problems = 0
+    public var solutions = 0
+
+    public var verdictsPerSecond: Double { seconds > 0 ? Double(done) / seconds : 0 }
+
+    public var json: JSON {
+        .object([
+            ("config_id", .int(configID)), ("new_config", .bool(newConfig)),
+            ("interpreter", .string(interpreter.path)), ("python_version", .string(interpreter.version)),
+            ("problems", .int(Int64(problems))), ("solutions", .int(Int64(solutions))),
+            ("planned", .int(Int64(planned))), ("done", .int(Int64(done))), ("copied", .int(Int64(copied))),
+            ("seconds", .double(seconds)), ("verdicts_per_second", .double(verdictsPerSecond.rounded())),
+            ("interrupted", .bool(interrupted)),
+            ("statuses", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+        ])
+    }
+}
+
+/// Runs every solution against every test of its problem that has no verdict yet under the
+/// config, on `jobs` worker processes, committing verdicts in batches: killed at any point
+/// and started again, it runs exactly what is missing.
+public final class Executor {
+    struct Job {
+        let solutionID: Int64
+        let code: String
+        let tests: [(id: Int64, code: String)]
+    }
+
+    struct JobResult {
+        let solutionID: Int64
+        let verdicts: [Verdict]
+    }
+
+    let db: Database
+    let runID: Int64
+    let options: ExecuteOptions
+
+    public init(db: Database, runID: Int64, options: ExecuteOptions) {
+        self.db = db
+        self.runID = runID
+        self.options = options
+    }
+
+    /// Problems in scope, into a temporary table the planning query joins.
+    func scopeProblems() throws -> Int {
+        try db.execute("DROP TABLE IF EXISTS temp.scope; CREATE TEMP TABLE scope (problem_id INTEGER PRIMARY KEY)")
+        let wanted = Set(options.problems)
+        var count = 0
+        let insert = try db.prepare("INSERT INTO temp.scope VALUES (?)")
+        var found = Set<String>()
+        for row in try db.rows("SELECT id, external_id FROM problems ORDER BY id") {
+            let externalID = row[1].string!
+            if !wanted.isEmpty && !wanted.contains(externalID) { continue }
+            found.insert(externalID)
+            if let shard = options.shard, !shard.contains(externalID: externalID) { continue }
+            try insert.execute(row[0].int64!)
+            count += 1
+        }
+        if let missing = wanted.subtracting(found).sorted().first {
+            throw StoreError("no problem \"\(missing)\" in the database (see: codedpo query \"SELECT external_id FROM problems\")")
+        }
+        return count
+    }
+
+    /// Copies the base config's verdicts that are not retried into the new config.
+    func copyForRetry(configID: Int64) throws -> Int {
+        guard !options.retry.isEmpty else { return 0 }
+        guard let base = options.baseConfig else { throw StoreError("--retry needs the config to retry from (--from-config N)") }
+        guard base != configID else {
+            throw StoreError("--retry runs under new settings, but these are config \(base)'s own: change a limit (e.g. a larger --timeout)")
+        }
+        let statuses = options.retry.map { "'\($0)'" }.joined(separator: ", ")
+        try db.run("""
+            INSERT INTO executions (config_id, solution_id, test_id, status, duration_s, cpu_s, max_rss_kb, output, error, run_id)
+            SELECT ?, e.solution_id, e.test_id, e.status, e.duration_s, e.cpu_s, e.max_rss_kb, e.output, e.error, ?
+            FROM executions e JOIN solutions s ON s.id = e.solution_id JOIN temp.scope sc ON sc.problem_id = s.problem_id
+            WHERE e.config_id = ? AND e.status NOT IN (\(statuses))
+            ON CONFLICT DO NOTHING
+            """, configID, runID, base)
+        return db.changes
+    }
+
+    /// The jobs: one per solution, holding the tests it has not met under this config.
+    func plan(configID: Int64) throws -> [Job] {
+        var kinds = ""
+        if !options.testKinds.isEmpty {
+            kinds = "AND t.kind IN (" + options.testKinds.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+        }
+        let condition = options.whereSQL.map { "AND (\($0))" } ?? ""
+        let statement = try db.prepare("""
+            SELECT s.id, t.id FROM temp.scope sc
+            JOIN problems p ON p.id = sc.problem_id
+            JOIN solutions s ON s.problem_id = p.id
+            JOIN tests t ON t.problem_id = p.id
+            WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.config_id = ?1 AND e.solution_id = s.id AND e.test_id = t.id)
+              \(kinds) \(condition)
+            ORDER BY p.id, s.id, t.id
+            """)
+        try statement.bind(configID, at: 1)
+        var pairs: [(Int64, Int64)] = []
+        try statement.forEachRow { pairs.append(($0.int64(at: 0), $0.int64(at: 1))) }
+        guard !pairs.isEmpty else { return [] }
+
+        var testCode: [Int64: String] = [:]
+        let testQuery = try db.prepare("SELECT t.id, t.code FROM tests t JOIN temp.scope sc ON sc.problem_id = t.problem_id")
+        try testQuery.forEachRow { testCode[$0.int64(at: 0)] = $0.string(at: 1) }
+        let solutionQuery = try db.prepare("SELECT code FROM solutions WHERE id = ?")
+        var jobs: [Job] = []
+        var index = 0
+        while index < pairs.count {
+            let solution = pairs[index].0
+            var tests: [(Int64, String)] = []
+            while index < pairs.count && pairs[index].0 == solution {
+                tests.append((pairs[index].1, testCode[pairs[index].1] ?? ""))
+                index += 1
+            }
+            try solutionQuery.bind(solution, at: 1)
+            _ = try solutionQuery.step()
+            let code = solutionQuery.string(at: 0)
+            solutionQuery.reset()
+            jobs.append(Job(solutionID: solution, code: code, tests: tests))
+        }
+        return jobs
+    }
+
+    /// Runs the plan. `progress` is called on this thread several times a second;
+    /// `shouldStop` is polled: when it turns true, finished work is kept and the rest dropped.
+    public func run(progress: (ExecuteProgress) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) throws -> ExecuteReport {
+        let (configID, isNew) = try options.settings.configID(in: db, runID: runID)
+        var report = ExecuteReport(configID: configID, newConfig: isNew, interpreter: options.settings.interpreter)
+        report.problems = try scopeProblems()
+        report.copied = try db.transaction { try copyForRetry(configID: configID) }
+        let jobs = try plan(configID: configID)
+        report.solutions = jobs.count
+        report.planned = jobs.reduce(0) { $0 + $1.tests.count }
+        guard !jobs.isEmpty else { return report }
+
+        let scratch = try makeScratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let workerCount = max(1, min(options.jobs, jobs.count))
+        let workers = (0..<workerCount).map { _ in WorkerProcess(settings: options.settings, scratch: scratch) }
+        // Start one worker first: a broken interpreter fails here with its own message.
+        try workers[0].start()
+
+        let results = BoundedQueue<JobResult>(capacity: 4 * workerCount)
+        let next = JobCounter()
+        let stopFlag = StopFlag()
+        let group = DispatchGroup()
+        for worker in workers {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while !stopFlag.isSet, let index = next.take(below: jobs.count) {
+                    let job = jobs[index]
+                    let verdicts = worker.run(solution: job.code, tests: job.tests)
+                    // A job cut short by a stop has made-up crash verdicts: drop it whole.
+                    if stopFlag.isSet { break }
+                    results.push(JobResult(solutionID: job.solutionID, verdicts: verdicts))
+                }
+                worker.stop()
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        let closer = Thread {
+            group.wait()
+            results.close()
+        }
+        closer.start()
+
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let insert = try db.prepare("""
+            INSERT INTO executions (config_id, solution_id, test_id, status, duration_s, cpu_s, max_rss_kb, output, error, run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        var pending: [JobResult] = []
+        var pendingCount = 0
+        var lastFlush = elapsed()
+        var lastProgress = 0.0
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            try db.transaction {
+                for result in pending {
+                    for verdict in result.verdicts {
+                        try insert.bind(configID, at: 1)
+                        try insert.bind(result.solutionID, at: 2)
+                        try insert.bind(verdict.testID, at: 3)
+                        try insert.bind(verdict.status, at: 4)
+                        try insert.bind(verdict.duration, at: 5)
+                        try insert.bind(verdict.cpu, at: 6)
+                        try insert.bind(verdict.maxRSSKB, at: 7)
+                        try insert.bind(verdict.output, at: 8)
+                        try insert.bind(verdict.error, at: 9)
+                        try insert.bind(runID, at: 10)
+                        try insert.step()
+                        insert.reset()
+                    }
+                }
+            }
+            for result in pending {
+                report.done += result.verdicts.count
+                for verdict in result.verdicts { report.counts[verdict.status, default: 0] += 1 }
+            }
+            pending.removeAll(keepingCapacity: true)
+            pendingCount = 0
+            lastFlush = elapsed()
+        }
+        loop: while true {
+            if shouldStop() && !stopFlag.isSet {
+                stopFlag.set()
+                report.interrupted = true
+                for worker in workers { worker.kill() }
+            }
+            switch results.pop(timeout: 0.1) {
+            case .item(let result):
+                pending.append(result)
+                pendingCount += result.verdicts.count
+                if pendingCount >= options.batchSize || elapsed() - lastFlush > 1.0 { try flush() }
+            case .timedOut:
+                if elapsed() - lastFlush > 1.0 { try flush() }
+            case .closed:
+                break loop
+            }
+            if elapsed() - lastProgress > 0.1 {
+                lastProgress = elapsed()
+                var counts = report.counts
+                for result in pending { for verdict in result.verdicts { counts[verdict.status, default: 0] += 1 } }
+                progress(ExecuteProgress(planned: report.planned, done: report.done + pendingCount, counts: counts, elapsed: elapsed()))
+            }
+        }
+        try flush()
+        report.seconds = elapsed()
+        progress(ExecuteProgress(planned: report.planned, done: report.done, counts: report.counts, elapsed: report.seconds))
+        return report
+    }
+
+    func makeScratch() throws -> String {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("codedpo-exec-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return base.path
+    }
+}
+
+final class JobCounter: @unchecked Sendable {
+    private var next = 0
+    private let lock = NSLock()
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
+final class StopFlag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}

@@ -1,0 +1,183 @@
+import Foundation
+
+/// One verdict as a worker reports it.
+public struct Verdict: Sendable, Equatable {
+    public var testID: Int64
+    public var status: String
+    public var duration: Double?
+    public var cpu: Double?
+    public var maxRSSKB: Int64?
+    public var output: String?
+    public var error: String?
+
+    static let statuses: Set<String> = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
+}
+
+/// A long-lived Python worker running the embedded harness, driven over its stdin/stdout.
+/// It never runs untrusted code itself (its forked children do), so a hostile solution can
+/// kill at most a child; if the worker itself dies, the job's unanswered tests are `crash`
+/// and the next job gets a new worker.
+final class WorkerProcess {
+    let settings: ExecutionSettings
+    let scratch: String
+    private var process: Process?
+    private var input: FileHandle?
+    private var reader: LineChannel?
+    private(set) var stderrTail = ""
+    private var nextJob: Int64 = 1
+
+    init(settings: ExecutionSettings, scratch: String) {
+        self.settings = settings
+        self.scratch = scratch
+    }
+
+    deinit { stop() }
+
+    /// The command that starts a worker: the interpreter, inside bubblewrap when asked.
+    func command() throws -> (String, [String]) {
+        let python = [settings.interpreter.path, "-I", "-S", "-u", "-c", ExecutionSettings.harnessSource]
+        switch settings.isolation {
+        case .process:
+            return (python[0], Array(python.dropFirst()))
+        case .bwrap:
+            guard let bwrap = ExecutionSettings.bwrapPath else {
+                throw StoreError("--isolation bwrap needs bubblewrap: apt-get install -y bubblewrap (or use --isolation process)")
+            }
+            return (bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+                            "--chdir", "/tmp", "--"] + python)
+        }
+    }
+
+    func start() throws {
+        stop()
+        let (executable, arguments) = try command()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        // A clean environment: no API keys or tokens of the user reach untrusted code.
+        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
+                               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: settings.isolation == .bwrap ? "/" : scratch)
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        self.process = process
+        self.input = stdin.fileHandleForWriting
+        self.reader = LineChannel(fd: stdout.fileHandleForReading.fileDescriptor, keep: stdout.fileHandleForReading)
+        let errors = stderr.fileHandleForReading
+        errors.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty, let self else { return }
+            self.stderrTail = String((self.stderrTail + String(decoding: data, as: UTF8.self)).suffix(2000))
+        }
+        let tmpRoot = settings.isolation == .bwrap ? "/tmp" : scratch
+        try send(settings.workerConfig(tmpRoot: tmpRoot))
+        guard let line = try reader?.readLine(), let ready = try? JSON.parse(line), ready["type"] == "ready" else {
+            process.waitUntilExit()
+            throw StoreError("the Python worker did not start (\(executable)): \(stderrTail.isEmpty ? "no message" : stderrTail)")
+        }
+    }
+
+    func stop() {
+        if let input { try? input.close() }
+        input = nil
+        if let process, process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        process = nil
+        reader = nil
+    }
+
+    /// Kills the worker at once (Ctrl-C): its loaders die with it (PDEATHSIG).
+    func kill() {
+        if let process, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private func send(_ message: JSON) throws {
+        guard let input else { throw StoreError("worker is not running") }
+        do {
+            try input.write(contentsOf: Data((message.text + "\n").utf8))
+        } catch {
+            throw StoreError("the Python worker stopped reading: \(stderrTail)")
+        }
+    }
+
+    /// Runs one solution against its tests: one verdict per test, always. A worker that
+    /// dies mid-job is replaced; the tests it did not answer get `crash`.
+    func run(solution: String, tests: [(id: Int64, code: String)]) -> [Verdict] {
+        var verdicts: [Int64: Verdict] = [:]
+        let job = nextJob
+        nextJob += 1
+        var failure: String?
+        do {
+            if process == nil || !(process?.isRunning ?? false) { try start() }
+            try send(.object([
+                ("type", "job"), ("job", .int(job)), ("solution", .string(solution)),
+                ("tests", .array(tests.map { .object([("id", .int($0.id)), ("code", .string($0.code))]) })),
+            ]))
+            while let line = try reader?.readLine() {
+                guard let message = try? JSON.parse(line) else { continue }
+                let type = message["type"]?.stringValue
+                if type == "done" && message["job"]?.intValue == job { break }
+                guard type == "result", message["job"]?.intValue == job, let id = message["test"]?.intValue,
+                      let status = message["status"]?.stringValue, Verdict.statuses.contains(status) else { continue }
+                verdicts[id] = Verdict(testID: id, status: status, duration: message["duration"]?.doubleValue,
+                                       cpu: message["cpu"]?.doubleValue, maxRSSKB: message["max_rss_kb"]?.intValue,
+                                       output: message["output"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                                       error: message["error"]?.stringValue)
+                if verdicts.count == tests.count {
+                    // Every test is answered; the "done" line follows.
+                    continue
+                }
+            }
+            if verdicts.count < tests.count { failure = "the worker stopped before answering every test" }
+        } catch {
+            failure = String(describing: error)
+        }
+        if let failure {
+            let detail = stderrTail.isEmpty ? failure : "\(failure): \(stderrTail.suffix(300))"
+            stop()
+            for test in tests where verdicts[test.id] == nil {
+                verdicts[test.id] = Verdict(testID: test.id, status: "crash", error: "harness: \(detail)")
+            }
+        }
+        return tests.compactMap { verdicts[$0.id] }
+    }
+}
+
+/// Lines from a file descriptor, with its own buffer (Foundation's FileHandle has no
+/// line reading and `availableData` allocates per call).
+final class LineChannel {
+    private let fd: Int32
+    private let keep: AnyObject?
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+
+    init(fd: Int32, keep: AnyObject? = nil) {
+        self.fd = fd
+        self.keep = keep
+    }
+
+    func readLine() throws -> String? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[start..<newline], as: UTF8.self)
+                start = newline + 1
+                if start > 1 << 16 && start * 2 > buffer.count {
+                    buffer.removeFirst(start)
+                    start = 0
+                }
+                return line
+            }
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<count])
+        }
+    }
+}

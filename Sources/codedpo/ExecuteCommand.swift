@@ -1,0 +1,187 @@
+import ArgumentParser
+import CodeDPOKit
+import Foundation
+
+extension Isolation: ExpressibleByArgument {}
+extension TestIsolation: ExpressibleByArgument {}
+
+struct ExecuteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "execute",
+        abstract: "Run every solution against every test of its problem and store the verdicts.",
+        discussion: """
+            One verdict per (execution config, solution, test) in `executions`: pass, fail, error, \
+            timeout, memory, crash or load_error. The settings (interpreter, isolation, limits) are \
+            an execution config, identified by their hash: running again with the same settings only \
+            runs what has no verdict yet (new solutions or tests, or the rest of a killed run); other \
+            settings make a new config and old verdicts stay.
+
+            The code is untrusted. Long-lived Python workers (one per core, --jobs) load each solution \
+            once in a forked child and run its tests there, with time, memory, process, file and \
+            open-file limits, a private temporary folder, and destructive calls disabled. A pass is \
+            recorded only when the harness saw the test body return, over a private channel, never \
+            from an exit code or printed text. This stops accidents, not an attacker: \
+            --isolation bwrap adds bubblewrap (no network, read-only root, private /tmp, own PID \
+            space).
+
+            Examples:
+              codedpo execute                                   # everything missing, default limits
+              codedpo execute --timeout 0.1 --jobs 2            # CodeT's per-test timeout
+              codedpo execute --problem HumanEval/0 --problem HumanEval/1
+              codedpo execute --tests ground_truth              # only the held-out tests (for eval)
+              codedpo execute --where "s.id IN (SELECT solution_id FROM solution_sources WHERE model = 'gpt')"
+              codedpo execute --shard 0/4 --db shard-0.db        # a deterministic quarter of the problems
+              codedpo execute --retry timeout --from-config 1 --timeout 5
+              codedpo execute --isolation bwrap
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .long, help: "Seconds a test may run (wall clock).")
+    var timeout = 1.0
+
+    @Option(name: .long, help: "Seconds loading a solution (its module body) may take.")
+    var loadTimeout = 5.0
+
+    @Option(name: .long, help: "Address-space limit per test process, in MB (0: none).")
+    var memoryMB = 1024
+
+    @Option(name: .long, help: "CPU seconds per loaded solution (0: none).")
+    var cpuSeconds = 30.0
+
+    @Option(name: .long, help: "Processes a solution may start (0: none; not enforced for root).")
+    var maxProcesses = 64
+
+    @Option(name: .long, help: "Largest file a solution may write, in MB.")
+    var maxFileMB = 16
+
+    @Option(name: .long, help: "Open files per process.")
+    var maxOpenFiles = 256
+
+    @Option(name: .long, help: "Bytes of a test's output kept (the tail).")
+    var outputLimit = 2048
+
+    @Option(name: .long, help: "process, or bwrap (bubblewrap: no network, read-only root, private /tmp).")
+    var isolation: Isolation = .process
+
+    @Option(name: .long, help: "Between tests of a solution: namespace (fast; globals and builtins restored) or fork (a fresh process per test).")
+    var testIsolation: TestIsolation = .namespace
+
+    @Option(name: .long, help: "Worker processes (default: one per core).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Only this problem (external id; repeatable).")
+    var problem: [String] = []
+
+    @Option(name: .long, help: "Only pairs matching this SQL condition over p (problems), s (solutions), t (tests).")
+    var `where`: String?
+
+    @Option(name: .long, help: "Only shard I of N (I/N, by a hash of the problem id).")
+    var shard: String?
+
+    @Option(name: .long, help: "Only tests of this kind: generated or ground_truth (repeatable; default all).")
+    var tests: [TestKind] = []
+
+    @Option(name: .long, help: "Re-run verdicts with this status (repeatable) under the new settings; needs --from-config.")
+    var retry: [String] = []
+
+    @Option(name: .long, help: "With --retry: the config whose verdicts are retried (its other verdicts are copied).")
+    var fromConfig: Int64?
+
+    @Option(name: .long, help: "Python interpreter (default: python3 on PATH, resolved to the real binary).")
+    var python: String?
+
+    @Flag(name: .long, help: "No progress output.")
+    var quiet = false
+
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if timeout <= 0 || loadTimeout <= 0 { throw ValidationError("--timeout and --load-timeout must be > 0") }
+        if jobs < 1 { throw ValidationError("--jobs must be >= 1") }
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, e.g. 0/4") }
+        let statuses = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
+        if let bad = retry.first(where: { !statuses.contains($0) }) {
+            throw ValidationError("--retry takes a status (\(statuses.joined(separator: ", "))), not \(bad)")
+        }
+        if !retry.isEmpty && fromConfig == nil { throw ValidationError("--retry needs --from-config N (the config to retry)") }
+    }
+
+    func run() throws {
+        let interpreter = try PythonInterpreter.resolve(python)
+        var settings = ExecutionSettings(interpreter: interpreter)
+        settings.isolation = isolation
+        settings.testIsolation = testIsolation
+        settings.timeout = timeout
+        settings.loadTimeout = loadTimeout
+        settings.memoryMB = memoryMB > 0 ? memoryMB : nil
+        settings.cpuSeconds = cpuSeconds > 0 ? cpuSeconds : nil
+        settings.maxProcesses = maxProcesses > 0 ? maxProcesses : nil
+        settings.maxFileMB = maxFileMB
+        settings.maxOpenFiles = maxOpenFiles
+        settings.outputLimit = outputLimit
+        var options = ExecuteOptions(settings: settings)
+        options.jobs = jobs
+        options.problems = problem
+        options.whereSQL = `where`
+        options.shard = shard.flatMap(Shard.init)
+        options.testKinds = tests
+        options.retry = retry
+        options.baseConfig = fromConfig
+
+        let db = try database.openForWriting()
+        if !quiet { Terminal.note("python: \(interpreter.path) (\(interpreter.version)); isolation \(isolation.rawValue), tests \(testIsolation.rawValue)") }
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let progress = ProgressLine(quiet: quiet)
+        let log = RunLog(db)
+        let runID = try log.start(command: "execute", argv: CommandLine.arguments, parameters: .object([
+            ("settings", settings.parameters), ("jobs", .int(Int64(jobs))), ("problems", JSON(problem)),
+            ("where", JSON(`where`)), ("shard", JSON(shard)), ("tests", JSON(tests.map(\.rawValue))),
+            ("retry", JSON(retry)), ("from_config", JSON(fromConfig)),
+        ]))
+        let report: ExecuteReport
+        do {
+            report = try Executor(db: db, runID: runID, options: options).run(progress: { state in
+                let rate = state.elapsed > 0 ? Double(state.done) / state.elapsed : 0
+                let eta = rate > 0 ? Double(state.planned - state.done) / rate : .infinity
+                let statuses = ["pass", "fail", "error", "timeout", "crash", "load_error", "memory"]
+                    .compactMap { key in state.counts[key].map { "\(key) \($0)" } }.joined(separator: " · ")
+                let fraction = state.planned > 0 ? Double(state.done) / Double(state.planned) : 1
+                progress.update("\(ProgressLine.bar(fraction)) \(state.done)/\(state.planned) verdicts  \(Int(rate))/s  ETA \(ProgressLine.duration(eta))  \(statuses)",
+                                elapsed: state.elapsed)
+            }, shouldStop: { interrupt.isSet })
+        } catch {
+            progress.finish()
+            try? log.finish(runID, status: .failed, error: String(describing: error))
+            throw error
+        }
+        progress.finish()
+        try log.finish(runID, status: report.interrupted ? .interrupted : .ok,
+                       error: report.interrupted ? "stopped by a signal; finished verdicts kept" : nil, summary: report.json)
+        printSummary(report)
+        if report.interrupted { throw ExitCode(130) }
+    }
+
+    func printSummary(_ report: ExecuteReport) {
+        let sink = StandardOutput()
+        switch output.format {
+        case .json: sink.write(report.json.prettyText + "\n")
+        case .jsonl: sink.write(report.json.text + "\n")
+        case .table, .csv:
+            let writer = RowWriter(format: output.format, columns: ["status", "verdicts", "share"], sink: sink)
+            for (status, count) in report.counts.sorted(by: { $0.value > $1.value }) {
+                writer.add([.text(status), .integer(Int64(count)), .text(String(format: "%.1f%%", 100 * Double(count) / Double(max(report.done, 1))))])
+            }
+            writer.finish()
+            if output.format == .table {
+                var line = "config \(report.configID)\(report.newConfig ? " (new)" : ""): \(report.done) verdicts for \(report.solutions) solutions of \(report.problems) problems in \(String(format: "%.1f", report.seconds)) s (\(Int(report.verdictsPerSecond))/s)"
+                if report.copied > 0, let base = fromConfig { line += "; \(report.copied) copied from config \(base)" }
+                if report.planned == 0 { line = "config \(report.configID): nothing to run: every (solution, test) pair in scope has a verdict" }
+                sink.write(line + "\n")
+            }
+        }
+        sink.flush()
+    }
+}
