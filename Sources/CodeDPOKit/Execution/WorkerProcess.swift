@@ -57,7 +57,9 @@ final class WorkerProcess {
         process.arguments = arguments
         // A clean environment: no API keys or tokens of the user reach untrusted code.
         process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
-                               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"]
+                               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+                               // Marks every process of this run, so leftovers can be found.
+                               "CODEDPO_SCRATCH": scratch]
         process.currentDirectoryURL = URL(fileURLWithPath: settings.isolation == .bwrap ? "/" : scratch)
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
