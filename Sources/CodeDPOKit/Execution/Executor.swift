@@ -45,6 +45,8 @@ public struct ExecuteOptions: Sendable {
     public var baseConfig: Int64?
     /// Verdicts per write transaction.
     public var batchSize = 2000
+    /// Tests per job: one job loads its solution once and runs up to this many tests.
+    public var testsPerJob = 64
 
     public init(settings: ExecutionSettings) { self.settings = settings }
 }
@@ -186,7 +188,11 @@ public final class Executor {
             _ = try solutionQuery.step()
             let code = solutionQuery.string(at: 0)
             solutionQuery.reset()
-            jobs.append(Job(solutionID: solution, code: code, tests: tests))
+            // Jobs of at most `testsPerJob` tests: a solution that loops on every one of its
+            // 300 tests is then several jobs the workers share, not one 30-second tail.
+            for start in stride(from: 0, to: tests.count, by: options.testsPerJob) {
+                jobs.append(Job(solutionID: solution, code: code, tests: Array(tests[start..<min(start + options.testsPerJob, tests.count)])))
+            }
         }
         return jobs
     }
@@ -199,7 +205,7 @@ public final class Executor {
         report.problems = try scopeProblems()
         report.copied = try db.transaction { try copyForRetry(configID: configID) }
         let jobs = try plan(configID: configID)
-        report.solutions = jobs.count
+        report.solutions = Set(jobs.map(\.solutionID)).count
         report.planned = jobs.reduce(0) { $0 + $1.tests.count }
         guard !jobs.isEmpty else { return report }
 

