@@ -47,6 +47,24 @@ final class ExecuteCLITests: XCTestCase {
         return Int(count)
     }
 
+    /// Starts `codedpo execute` in the background and returns once it has committed verdicts.
+    func startExecuteAndWaitForVerdicts(jobs: Int) throws -> (Process, seen: Int) {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["execute", "--jobs", "\(jobs)", "--quiet", "--db", db]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date(timeIntervalSinceNow: 60)
+        var seen = 0
+        while Date() < deadline {
+            seen = try verdictCount()
+            if seen > 0 { break }
+            usleep(50_000)
+        }
+        return (process, seen)
+    }
+
     func testExecuteReportsAndRecordsItsRun() throws {
         _ = try seed(problems: 2, solutions: 2, tests: 3, sleep: 0)
         let result = try CLI.run(["execute", "--format", "json", "--db", db])
@@ -64,20 +82,8 @@ final class ExecuteCLITests: XCTestCase {
 
     func testKilledWithSIGKILLThenRestartedGivesExactlyOneVerdictPerPair() throws {
         let total = try seed(problems: 4, solutions: 6, tests: 10, sleep: 0.02)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["execute", "--jobs", "2", "--quiet", "--db", db]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         // Kill it once some verdicts are committed and before all are.
-        let deadline = Date(timeIntervalSinceNow: 60)
-        var seen = 0
-        while Date() < deadline {
-            seen = try verdictCount()
-            if seen > 0 { break }
-            usleep(50_000)
-        }
+        let (process, seen) = try startExecuteAndWaitForVerdicts(jobs: 2)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertGreaterThan(seen, 0, "the run committed nothing before it was killed")
@@ -96,14 +102,7 @@ final class ExecuteCLITests: XCTestCase {
 
     func testCtrlCStopsCleanlyAndKeepsFinishedWork() throws {
         let total = try seed(problems: 2, solutions: 6, tests: 10, sleep: 0.05)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["execute", "--jobs", "1", "--quiet", "--db", db]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date(timeIntervalSinceNow: 60)
-        while Date() < deadline, try verdictCount() == 0 { usleep(50_000) }
+        let (process, _) = try startExecuteAndWaitForVerdicts(jobs: 1)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130)

@@ -30,8 +30,13 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while items.count == head && !closed { condition.wait() }
-        guard items.count > head else { return nil }
-        let item = items[head]!
+        return take()
+    }
+
+    /// Removes the head (the lock is held): its slot is cleared at once, and the array is
+    /// compacted now and then.
+    private func take() -> Element? {
+        guard items.count > head, let item = items[head] else { return nil }
         items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {
@@ -53,15 +58,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         while items.count == head && !closed {
             if !condition.wait(until: deadline) { return .timedOut }
         }
-        guard items.count > head, let item = items[head] else { return .closed }
-        items[head] = nil
-        head += 1
-        if head > 64 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        condition.broadcast()
-        return .item(item)
+        return take().map { .item($0) } ?? .closed
     }
 
     func close() {
