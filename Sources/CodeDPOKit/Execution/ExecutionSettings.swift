@@ -35,7 +35,9 @@ public struct ExecutionSettings: Sendable, Equatable {
 
     public init(interpreter: PythonInterpreter) { self.interpreter = interpreter }
 
-    /// The parameters, in a fixed order: what the config hash is computed from.
+    /// The parameters, in a fixed order: what the config hash is computed from. The harness's
+    /// own version is not part of it (a fixed harness must not orphan old verdicts); each
+    /// execute run records it in its parameters instead.
     public var parameters: JSON {
         .object([
             ("interpreter", .string(interpreter.path)), ("interpreter_version", .string(interpreter.version)),
@@ -43,12 +45,38 @@ public struct ExecutionSettings: Sendable, Equatable {
             ("timeout_s", .double(timeout)), ("load_timeout_s", .double(loadTimeout)),
             ("memory_mb", JSON(memoryMB)), ("cpu_s", JSON(cpuSeconds)), ("max_processes", JSON(maxProcesses)),
             ("max_file_mb", JSON(maxFileMB)), ("max_open_files", JSON(maxOpenFiles)),
-            ("output_limit_bytes", .int(Int64(outputLimit))), ("harness_sha256", .string(Self.harnessHash)),
+            ("output_limit_bytes", .int(Int64(outputLimit))),
         ])
     }
 
+    /// Reads settings back from a config's stored parameters (eval runs ground-truth tests
+    /// under the very config a score run used).
+    public init(parameters: JSON) throws {
+        guard let path = parameters["interpreter"]?.stringValue, let version = parameters["interpreter_version"]?.stringValue else {
+            throw StoreError("execution config parameters lack the interpreter")
+        }
+        self.init(interpreter: PythonInterpreter(path: path, version: version))
+        isolation = parameters["isolation"]?.stringValue.flatMap(Isolation.init) ?? .process
+        testIsolation = parameters["test_isolation"]?.stringValue.flatMap(TestIsolation.init) ?? .namespace
+        timeout = parameters["timeout_s"]?.doubleValue ?? timeout
+        loadTimeout = parameters["load_timeout_s"]?.doubleValue ?? loadTimeout
+        memoryMB = parameters["memory_mb"]?.intValue.map(Int.init)
+        cpuSeconds = parameters["cpu_s"]?.doubleValue
+        maxProcesses = parameters["max_processes"]?.intValue.map(Int.init)
+        maxFileMB = parameters["max_file_mb"]?.intValue.map(Int.init)
+        maxOpenFiles = parameters["max_open_files"]?.intValue.map(Int.init)
+        outputLimit = parameters["output_limit_bytes"]?.intValue.map(Int.init) ?? outputLimit
+    }
+
+    public static func load(configID: Int64, from db: Database) throws -> ExecutionSettings {
+        guard let text = try db.scalar("SELECT parameters FROM execution_configs WHERE id = ?", configID)?.string else {
+            throw StoreError("no execution config \(configID)")
+        }
+        return try ExecutionSettings(parameters: try JSON.parse(text))
+    }
+
     static var harnessSource: String { EmbeddedKit.files["harness.py"] ?? "" }
-    static let harnessHash = SHA256.hex(harnessSource)
+    public static let harnessHash = SHA256.hex(harnessSource)
 
     /// The config row for these settings, created when new.
     public func configID(in db: Database, runID: Int64) throws -> (id: Int64, isNew: Bool) {

@@ -122,6 +122,7 @@ import builtins
 import collections
 import gc
 import io
+import itertools
 import json
 import marshal
 import math
@@ -257,9 +258,9 @@ _EXIT_PIPE_LOST = 75         # loader exit status when it cannot report any more
 _EXIT_INTERNAL = 70          # loader exit status on a harness bug
 _MAX_ERROR_CHARS = 1000
 _MAX_LINE_BYTES = 16 << 20   # longer pipe lines are garbage by definition
-_BATCH_MAX = 256             # results a loader keeps before writing them
+_BATCH_MAX = 32              # results a loader keeps before writing them
 _BATCH_CHARS = 1 << 16       # ... or output/error characters
-_BATCH_WINDOW = 0.01         # ... or seconds since the first kept result
+_BATCH_WINDOW = 0.002        # ... or seconds since the first kept result
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -283,6 +284,14 @@ def _load_prctl():
 # Resolved once in the worker; children inherit it (and untrusted code
 # cannot swap the function out from under the harness).
 _libc_prctl = _load_prctl() if ctypes is not None else None
+
+
+def _malloc_trim():
+    """Give the freed heap back to the system (glibc); no-op elsewhere."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except Exception:
+        pass
 
 
 def _prctl(option, value):
@@ -817,6 +826,37 @@ class _Progress(object):
         _pack_into(scratch, 0, -1, _perf(), _ptime())
 
 
+def _dict_version_probe():
+    """A function dict -> live view of its ma_version_tag (CPython keeps a
+    tag that changes whenever a dict is modified), or None when this
+    interpreter does not demonstrably behave that way."""
+    if ctypes is None or sys.implementation.name != "cpython":
+        return None
+    try:
+        offset = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)
+        probe = {}
+        used = ctypes.c_ssize_t.from_address(id(probe) + offset)
+        version = ctypes.c_uint64.from_address(id(probe) + offset + ctypes.sizeof(ctypes.c_ssize_t))
+        seen = [version.value]
+        probe["a"] = 1
+        seen.append(version.value)
+        probe["b"] = [2]
+        seen.append(version.value)
+        probe["a"] = [3]
+        seen.append(version.value)
+        del probe["b"]
+        seen.append(version.value)
+        if used.value != len(probe) or len(set(seen)) != len(seen):
+            return None
+        size = ctypes.sizeof(ctypes.c_ssize_t)
+        return lambda d: ctypes.c_uint64.from_address(id(d) + offset + size)
+    except Exception:
+        return None
+
+
+_dict_version = _dict_version_probe()
+
+
 class _Runner(object):
     """Runs tests inside a loader (namespace mode) or a per-test grandchild
     (fork mode).
@@ -832,10 +872,29 @@ class _Runner(object):
         self.cpu_s = int(cfg["cpu_s"] or 0)
         self.sol_globals = sol_globals
         self.builtins = dict(builtins.__dict__)
+        # Most tests leave builtins alone: when the dict's version tag shows
+        # no change, putting the snapshot back (~5 us) is skipped.
+        self.bversion = _dict_version(builtins.__dict__) if _dict_version else None
+        self.bseen = self.bversion.value if self.bversion is not None else None
         self.globals = dict(sol_globals)
         self.recursion = _getrecursionlimit()
         self.cpu_hard = None
+        self.cpu_soft = None
         self.cpu_used = _ptime()      # process CPU time at the end of the last test
+
+    def set_cpu_limit(self, soft):
+        _RLIMITS_TOUCHED[0] = False
+        self.cpu_soft = soft
+        try:
+            if self.cpu_hard is None:
+                self.cpu_hard = _getrlimit(_RLIMIT_CPU)[1]
+            _setrlimit(_RLIMIT_CPU, (soft, self.cpu_hard))
+        except (ValueError, OSError):
+            try:     # the hard limit moved
+                self.cpu_hard = _getrlimit(_RLIMIT_CPU)[1]
+                _setrlimit(_RLIMIT_CPU, (soft, self.cpu_hard))
+            except (ValueError, OSError):
+                pass
 
     def run(self, source, restore, code=None):
         """Run one test (`code`: its precompiled form, if any); returns the
@@ -849,19 +908,11 @@ class _Runner(object):
         saved_io = (sys.stdout, sys.stderr)
         if restore and self.cpu_s:
             # RLIMIT_CPU counts the loader's whole life: give each test
-            # its own budget on top of what is used so far (set every time:
-            # a test may have lowered it).
+            # its own budget on top of what is used so far (set again when
+            # that moved a second, or a test called resource.setrlimit).
             soft = int(self.cpu_used) + 1 + self.cpu_s
-            try:
-                if self.cpu_hard is None:
-                    self.cpu_hard = _getrlimit(_RLIMIT_CPU)[1]
-                _setrlimit(_RLIMIT_CPU, (soft, self.cpu_hard))
-            except (ValueError, OSError):
-                try:     # the hard limit moved
-                    self.cpu_hard = _getrlimit(_RLIMIT_CPU)[1]
-                    _setrlimit(_RLIMIT_CPU, (soft, self.cpu_hard))
-                except (ValueError, OSError):
-                    pass
+            if soft != self.cpu_soft or _RLIMITS_TOUCHED[0]:
+                self.set_cpu_limit(soft)
         namespace = dict(g)
         namespace.update(_HELPERS)
         status, error = ERROR, None
@@ -893,12 +944,15 @@ class _Runner(object):
         # (json) runs in this process after the test.  update() with the
         # same objects keeps the dict's keys (and the interpreter's caches of
         # them); a name added or deleted shows in the length.
-        bdict = builtins.__dict__
-        snapshot = self.builtins
-        bdict.update(snapshot)
-        if len(bdict) != len(snapshot):
-            bdict.clear()
+        if self.bversion is None or self.bversion.value != self.bseen:
+            bdict = builtins.__dict__
+            snapshot = self.builtins
             bdict.update(snapshot)
+            if len(bdict) != len(snapshot):
+                bdict.clear()
+                bdict.update(snapshot)
+            if self.bversion is not None:
+                self.bseen = self.bversion.value
         if restore:
             snapshot = self.globals
             g.update(snapshot)
@@ -952,6 +1006,20 @@ def _guarded_signal(signalnum, handler):
     return _signal_py(signalnum, handler)
 
 
+_RLIMITS_TOUCHED = [False]   # a test called resource.setrlimit/prlimit
+
+
+def _tracking(real):
+    """resource.setrlimit as tests see it: works, and tells the runner to
+    reset the per-test CPU limit (which it otherwise sets only when due)."""
+    def wrapper(*args, **kwargs):
+        _RLIMITS_TOUCHED[0] = True
+        return real(*args, **kwargs)
+    wrapper.__name__ = wrapper.__qualname__ = real.__name__
+    wrapper.__doc__ = real.__doc__
+    return wrapper
+
+
 def _exit_builtin(code=None):
     raise SystemExit(code)
 
@@ -981,6 +1049,9 @@ def _guard_plan():
         if hasattr(signal, name):
             plan.append((signal, name, _disabled("signal." + name)))
     plan.append((signal, "signal", _guarded_signal))
+    for name in ("setrlimit", "prlimit"):
+        if hasattr(resource, name):
+            plan.append((resource, name, _tracking(getattr(resource, name))))
     # `python -S` has no exit()/quit(); scripts use them, so provide both.
     plan.append((builtins, "exit", _exit_builtin))
     plan.append((builtins, "quit", _exit_builtin))
@@ -1283,7 +1354,7 @@ def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, 
             except BaseException:
                 pass
             work = _receive_job()
-        solution, tests = work
+        solution, tests, careful = work
         if _GUARD_ERROR is not None:
             # No verdict can be trusted without the guard: say so plainly.
             channel.send("load_error", {"error": "harness error: " + _GUARD_ERROR, "output": ""})
@@ -1296,7 +1367,7 @@ def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, 
         if cfg["isolation"] == "fork":
             _run_forked(cfg, runner, tests, channel, nonce, progress)
         else:
-            _run_in_namespace(runner, tests, channel, progress)
+            _run_in_namespace(runner, tests, channel, progress, careful)
         channel.flush(("finished", {}))
         _exit(0)
     except BaseException:
@@ -1332,6 +1403,14 @@ def _warm_up(cfg):
         channel.due()
         channel.pending = []
     _compile(_WARM_UP_SOLUTION, _SOLUTION_FILE, "exec", dont_inherit=True)
+    # The next job most likely brings the tests of the last one (the same
+    # problem): touch their compiled forms, copying the pages now.
+    for code, _serial in itertools.islice(reversed(_CODE_CACHE.codes.values()), 512):
+        if code is not None:
+            for const in code.co_consts:
+                if type(const) is type(code):
+                    for inner in const.co_consts:
+                        pass
     _pipe_identity(_RESULT_FD)
     _LeftoverCheck().close()
     _Progress.warm_up()
@@ -1344,7 +1423,7 @@ def _receive_job():
     loader inherited from the worker's cache come without it."""
     parts = []
     while True:
-        data = _read(_JOB_FD, 1 << 20)
+        data = _read(_JOB_FD, 1 << 16)
         if not data:
             break
         parts.append(data)
@@ -1358,7 +1437,7 @@ def _receive_job():
         else:
             code = codes.get(source, (None, 0))[0]
         tests.append((None, source, code))
-    return (solution, None if sol_code is None else _marshal_loads(sol_code)), tests
+    return (solution, None if sol_code is None else _marshal_loads(sol_code)), tests, False
 
 
 def _pipe_identity(fd):
@@ -1369,9 +1448,13 @@ def _pipe_identity(fd):
     return (st.st_dev, st.st_ino)
 
 
-def _run_in_namespace(runner, tests, channel, progress):
+def _run_in_namespace(runner, tests, channel, progress, careful=False):
+    """careful: report every test at once and check after each one that fd 3
+    is still the result pipe.  The worker asks for it after a loader lost
+    its pipe with results in its batch: which test closed the pipe is not
+    known then, so those tests run again, one report each."""
     leftovers = _LeftoverCheck()
-    pipe = _pipe_identity(_RESULT_FD)
+    pipe = _pipe_identity(_RESULT_FD) if careful else None
     last = len(tests) - 1
     run = runner.run
     mark = progress.mark
@@ -1380,9 +1463,9 @@ def _run_in_namespace(runner, tests, channel, progress):
         mark(index, runner.cpu_used)
         record = run(source, True, code)
         record[0] = index
-        # A test that closed or replaced fd 3 ends the loader here, so the
-        # crash is charged to it (the kept records are run again).
-        if _pipe_identity(_RESULT_FD) != pipe:
+        # Careful: a test that closed or replaced fd 3 ends the loader here,
+        # so the crash is charged to it.
+        if careful and _pipe_identity(_RESULT_FD) != pipe:
             _exit(_EXIT_PIPE_LOST)
         channel.add(record)
         # Interrupted tests may leave half-updated state, and threads or
@@ -1392,7 +1475,7 @@ def _run_in_namespace(runner, tests, channel, progress):
             if index < last:
                 channel.flush(("restart", {}))
                 _exit(0)
-        elif channel.due():
+        elif careful or channel.due():
             channel.flush()
 
 
@@ -1878,6 +1961,9 @@ class Worker(object):
         if _gc_freeze is not None:
             gc.collect()
             _gc_freeze()
+        # Compiling this file alone leaves ~4 MB of freed heap mapped; every
+        # fork copies the page tables of all of it and every exit unmaps it.
+        _malloc_trim()
         self.emit({"type": "ready", "python": sys.executable,
                    "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
                    "pid": self.pid, "subreaper": self.subreaper})
@@ -1939,14 +2025,14 @@ class Worker(object):
                     tmpdir = loader.tmpdir
                 else:
                     tmpdir = _make_job_dir(self.job_root)
-                    loader = self.fork_loader(tmpdir, (solution, tests))
+                    loader = self.fork_loader(tmpdir, (solution, tests, False))
                 # The next job's loader is forked now, while this one runs.
                 self.prepare_warm()
-                remaining = tests
+                remaining, careful = tests, False
                 while remaining:
                     if loader is None:   # after a crash, timeout, restart: a fresh one
-                        loader = self.fork_loader(tmpdir, (solution, remaining))
-                    remaining = self.run_loader(job, loader, remaining)
+                        loader = self.fork_loader(tmpdir, (solution, remaining, careful))
+                    remaining, careful = self.run_loader(job, loader, remaining, careful)
                     loader = None
         except (OSError, MemoryError) as exc:
             # The machine, not the solution, failed (no temp dir, no fork):
@@ -2118,10 +2204,12 @@ class Worker(object):
         finally:
             os.close(fd)
 
-    def run_loader(self, job, loader, tests):
+    def run_loader(self, job, loader, tests, careful=False):
         """Relay the verdicts of a loader started on `tests`, judge the test
-        it died on.  Returns the tests still without a verdict; always fewer
-        than it was given, so the caller's loop terminates."""
+        it died on.  Returns (the tests still without a verdict, whether the
+        next loader must be careful).  The tests returned are fewer than
+        given, or the same ones with careful switched on (which a careful
+        loader never returns), so the caller's loop terminates."""
         cfg = self.cfg
         timeout = cfg["timeout"]
         pid, rfd, pidfd, nonce, progress = (loader.pid, loader.rfd, loader.pidfd,
@@ -2277,18 +2365,19 @@ class Worker(object):
                     self.emit_result(job, test[0], LOAD_ERROR, error=error,
                                      duration=now - last_event)
             self.flush()
-            return []
+            return [], careful
         if finished or index >= n_tests:
             self.flush()
-            return []
+            return [], careful
         if restart and not violation:
             self.flush()
-            return tests[index:]
+            return tests[index:], careful
         # The loader died, hung or broke protocol with tests [index:] still
         # without a verdict.  The test it was running takes the verdict; the
         # ones before it ran to the end but their results were still in the
         # loader's batch, so they run again in the next loader.
         blamed, started_at, cpu_at = index, last_event, last_cpu
+        mark = index
         if not violation:
             mark, mark_time, mark_cpu = progress.read()
             if index <= mark < n_tests:
@@ -2302,12 +2391,20 @@ class Worker(object):
         elif timed_out:
             verdict = (TIMEOUT, "timed out after %gs (killed: the test did not yield to the timer)" % timeout)
         else:
-            verdict = _death_verdict(status, usage, cfg["memory_mb"], pipe_lost=eof and alive_at_kill)
+            pipe_lost = eof and alive_at_kill
+            verdict = _death_verdict(status, usage, cfg["memory_mb"], pipe_lost=pipe_lost)
+            if (pipe_lost or (_WIFEXITED(status) and _WEXITSTATUS(status) in (0, _EXIT_PIPE_LOST))) \
+                    and not careful and blamed > index and cfg["isolation"] == "namespace":
+                # A test closed or replaced the result pipe somewhere in the
+                # batch (the loader could not report, or wrote elsewhere and
+                # exited): run those tests again, reporting each at once.
+                self.flush()
+                return tests[index:], True
         self.emit_result(job, tests[blamed][0], verdict[0], duration=now - started_at,
                          cpu=usage.ru_utime + usage.ru_stime - cpu_at,
                          max_rss_kb=usage.ru_maxrss, error=verdict[1])
         self.flush()
-        return tests[index:blamed] + tests[blamed + 1:]
+        return tests[index:blamed] + tests[blamed + 1:], careful
 
     # -- no process left behind ------------------------------------------
 

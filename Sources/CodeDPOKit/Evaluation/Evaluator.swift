@@ -1,0 +1,210 @@
+import Foundation
+
+/// One problem's scores held against ground truth: pure, so the metrics are tested alone.
+public struct ProblemOutcome: Sendable, Equatable {
+    public var scores: [Double]
+    public var correct: [Bool]
+    public var weights: [Double]
+
+    public init(scores: [Double], correct: [Bool], weights: [Double]? = nil) {
+        self.scores = scores
+        self.correct = correct
+        self.weights = weights ?? Array(repeating: 1, count: scores.count)
+    }
+
+    func weightedShare(_ members: [Int]) -> Double {
+        let total = members.reduce(0.0) { $0 + weights[$1] }
+        guard total > 0 else { return 0 }
+        return members.reduce(0.0) { $0 + (correct[$1] ? weights[$1] : 0) } / total
+    }
+
+    /// Expected correctness of the top-ranked solution, ties broken uniformly over samples
+    /// (a solution sampled k times is k tied candidates).
+    public var topPassRate: Double {
+        guard let best = scores.max() else { return 0 }
+        return weightedShare(scores.indices.filter { scores[$0] == best })
+    }
+
+    /// Expected correctness of a random sample: the baseline (pass@1).
+    public var randomPassRate: Double { weightedShare(Array(scores.indices)) }
+
+    /// Spearman correlation between score and correctness; nil when either is constant.
+    public var spearman: Double? { Statistics.spearman(scores, correct.map { $0 ? 1 : 0 }) }
+
+    /// The paper's pair, top-scored (chosen) vs bottom-scored (rejected): the probability that
+    /// the chosen is correct and the rejected is not, ties broken uniformly over samples.
+    /// nil when every score ties (no pair).
+    public var pairPrecision: Double? {
+        guard let best = scores.max(), let worst = scores.min(), best > worst else { return nil }
+        let top = weightedShare(scores.indices.filter { scores[$0] == best })
+        let bottom = weightedShare(scores.indices.filter { scores[$0] == worst })
+        return top * (1 - bottom)
+    }
+}
+
+public struct EvaluationReport: Sendable {
+    public var scoreRunID: Int64
+    public var strategy: String
+    public var parameters: JSON
+    public var problems = 0
+    public var topPassRate = 0.0
+    public var randomPassRate = 0.0
+    public var spearman: Double?
+    public var spearmanProblems = 0
+    public var pairPrecision: Double?
+    public var pairProblems = 0
+    public var problemsWithoutGroundTruth = 0
+    public var missingGroundTruthVerdicts = 0
+
+    /// Averages per-problem outcomes (each problem counts once).
+    public static func summarize(_ outcomes: [ProblemOutcome], run: Int64, strategy: String, parameters: JSON) -> EvaluationReport {
+        var report = EvaluationReport(scoreRunID: run, strategy: strategy, parameters: parameters)
+        report.problems = outcomes.count
+        guard !outcomes.isEmpty else { return report }
+        report.topPassRate = outcomes.map(\.topPassRate).reduce(0, +) / Double(outcomes.count)
+        report.randomPassRate = outcomes.map(\.randomPassRate).reduce(0, +) / Double(outcomes.count)
+        let rhos = outcomes.compactMap(\.spearman)
+        report.spearmanProblems = rhos.count
+        report.spearman = rhos.isEmpty ? nil : rhos.reduce(0, +) / Double(rhos.count)
+        let pairs = outcomes.compactMap(\.pairPrecision)
+        report.pairProblems = pairs.count
+        report.pairPrecision = pairs.isEmpty ? nil : pairs.reduce(0, +) / Double(pairs.count)
+        return report
+    }
+
+    public var json: JSON {
+        .object([
+            ("score_run", .int(scoreRunID)), ("strategy", .string(strategy)), ("parameters", parameters),
+            ("problems", .int(Int64(problems))), ("top1_pass_rate", .double(topPassRate)),
+            ("random_pass_rate", .double(randomPassRate)), ("spearman", JSON(spearman)),
+            ("spearman_problems", .int(Int64(spearmanProblems))), ("pair_precision", JSON(pairPrecision)),
+            ("pair_problems", .int(Int64(pairProblems))),
+            ("problems_without_ground_truth", .int(Int64(problemsWithoutGroundTruth))),
+            ("missing_ground_truth_verdicts", .int(Int64(missingGroundTruthVerdicts))),
+        ])
+    }
+}
+
+/// Holds a score run against the ground-truth tests' verdicts under the same config. It
+/// reads only: the ground-truth verdicts must exist (`codedpo eval` runs them first).
+public struct Evaluator {
+    public let db: Database
+
+    public init(db: Database) { self.db = db }
+
+    public func scoreRun(_ id: Int64) throws -> (strategy: String, parameters: JSON, configID: Int64, finalIteration: Int) {
+        guard let row = try db.rows("SELECT strategy, parameters, config_id, final_iteration FROM score_runs WHERE id = ?", id).first else {
+            throw StoreError("no score run \(id): list them with `codedpo score-runs`")
+        }
+        return (row[0].string!, try JSON.parse(row[1].string!), row[2].int64!, row[3].int!)
+    }
+
+    /// Ground-truth (solution, test) pairs of the scored problems that have no verdict yet.
+    public func missingGroundTruth(scoreRun id: Int64) throws -> Int {
+        let run = try scoreRun(id)
+        return try db.int("""
+            SELECT count(*) FROM scores sc
+            JOIN solutions s ON s.id = sc.solution_id
+            JOIN tests t ON t.problem_id = s.problem_id AND t.kind = 'ground_truth'
+            WHERE sc.score_run_id = ? AND sc.iteration = ?
+              AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.config_id = ? AND e.solution_id = s.id AND e.test_id = t.id)
+            """, id, run.finalIteration, run.configID) ?? 0
+    }
+
+    public func evaluate(scoreRun id: Int64) throws -> EvaluationReport {
+        let run = try scoreRun(id)
+        let rows = try db.rows("""
+            SELECT s.problem_id, sc.value, s.sample_count,
+                   (SELECT count(*) FROM tests t WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth') AS gt,
+                   (SELECT count(*) FROM executions e JOIN tests t ON t.id = e.test_id
+                     WHERE e.config_id = ? AND e.solution_id = s.id AND t.kind = 'ground_truth' AND e.status = 'pass') AS passed,
+                   (SELECT count(*) FROM executions e JOIN tests t ON t.id = e.test_id
+                     WHERE e.config_id = ? AND e.solution_id = s.id AND t.kind = 'ground_truth') AS judged
+            FROM scores sc JOIN solutions s ON s.id = sc.solution_id
+            WHERE sc.score_run_id = ? AND sc.iteration = ?
+            ORDER BY s.problem_id, s.id
+            """, run.configID, run.configID, id, run.finalIteration)
+        var outcomes: [ProblemOutcome] = []
+        var withoutGroundTruth = Set<Int64>()
+        var missing = 0
+        var current: Int64?
+        var outcome = ProblemOutcome(scores: [], correct: [], weights: [])
+        func close() {
+            if current != nil && !outcome.scores.isEmpty { outcomes.append(outcome) }
+            outcome = ProblemOutcome(scores: [], correct: [], weights: [])
+        }
+        for row in rows {
+            let problem = row[0].int64!
+            let groundTruth = row[3].int!
+            if groundTruth == 0 {
+                withoutGroundTruth.insert(problem)
+                continue
+            }
+            if problem != current {
+                close()
+                current = problem
+            }
+            missing += groundTruth - row[5].int!
+            outcome.scores.append(row[1].double!)
+            outcome.correct.append(row[4].int! == groundTruth)
+            outcome.weights.append(Double(max(1, row[2].int!)))
+        }
+        close()
+        var report = EvaluationReport.summarize(outcomes, run: id, strategy: run.strategy, parameters: run.parameters)
+        report.problemsWithoutGroundTruth = withoutGroundTruth.count
+        report.missingGroundTruthVerdicts = missing
+        return report
+    }
+}
+
+/// Agreement between two score runs over the problems both scored.
+public struct Comparison: Sendable {
+    public var problems = 0
+    public var topAgreement = 0.0
+    public var spearman: Double?
+    public var kendall: Double?
+
+    public var json: JSON {
+        .object([("problems", .int(Int64(problems))), ("top1_agreement", .double(topAgreement)),
+                 ("spearman", JSON(spearman)), ("kendall_tau_b", JSON(kendall))])
+    }
+
+    /// Top-1 agreement: the first solution of run A (lowest id among its ties) is among run
+    /// B's best. Correlations are averaged over problems where both vary.
+    public static func compare(_ db: Database, _ a: Int64, _ b: Int64) throws -> Comparison {
+        let evaluator = Evaluator(db: db)
+        let runA = try evaluator.scoreRun(a), runB = try evaluator.scoreRun(b)
+        let rows = try db.rows("""
+            SELECT s.problem_id, x.value, y.value FROM scores x
+            JOIN scores y ON y.solution_id = x.solution_id AND y.score_run_id = ? AND y.iteration = ?
+            JOIN solutions s ON s.id = x.solution_id
+            WHERE x.score_run_id = ? AND x.iteration = ?
+            ORDER BY s.problem_id, s.id
+            """, b, runB.finalIteration, a, runA.finalIteration)
+        var groups: [[(Double, Double)]] = []
+        var current: Int64?
+        for row in rows {
+            if row[0].int64 != current {
+                groups.append([])
+                current = row[0].int64
+            }
+            groups[groups.count - 1].append((row[1].double!, row[2].double!))
+        }
+        var result = Comparison()
+        result.problems = groups.count
+        guard !groups.isEmpty else { return result }
+        var agree = 0
+        var rhos: [Double] = [], taus: [Double] = []
+        for group in groups {
+            let x = group.map(\.0), y = group.map(\.1)
+            let firstA = x.indices.first { x[$0] == x.max()! }!
+            if y[firstA] == y.max()! { agree += 1 }
+            if let rho = Statistics.spearman(x, y) { rhos.append(rho) }
+            if let tau = Statistics.kendallTauB(x, y) { taus.append(tau) }
+        }
+        result.topAgreement = Double(agree) / Double(groups.count)
+        result.spearman = rhos.isEmpty ? nil : rhos.reduce(0, +) / Double(rhos.count)
+        result.kendall = taus.isEmpty ? nil : taus.reduce(0, +) / Double(taus.count)
+        return result
+    }
+}

@@ -1,0 +1,146 @@
+import XCTest
+
+@testable import CodeDPOKit
+
+final class StatisticsAndOutcomeTests: XCTestCase {
+    func testRanksAndCorrelations() {
+        XCTAssertEqual(Statistics.averageRanks([10, 20, 20, 30]), [1, 2.5, 2.5, 4])
+        XCTAssertEqual(Statistics.spearman([1, 2, 3], [10, 20, 30]), 1)
+        XCTAssertEqual(Statistics.spearman([1, 2, 3], [3, 2, 1]), -1)
+        XCTAssertNil(Statistics.spearman([1, 1, 1], [1, 2, 3]), "a constant side has no correlation")
+        // Kendall tau-b with a tie: pairs (1,2) concordant, (1,3) concordant, (2,3) tied in y.
+        XCTAssertEqual(Statistics.kendallTauB([1, 2, 3], [1, 2, 2])!, 2 / (3 * 2).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(Statistics.kendallTauB([1, 2, 3, 4], [4, 3, 2, 1]), -1)
+    }
+
+    func testTopRandomAndPairMetricsWeighSamples() {
+        // Two tied at the top: one correct sampled once, one wrong sampled three times.
+        let outcome = ProblemOutcome(scores: [3, 3, 1], correct: [true, false, true], weights: [1, 3, 1])
+        XCTAssertEqual(outcome.topPassRate, 0.25)
+        XCTAssertEqual(outcome.randomPassRate, 0.4)
+        XCTAssertEqual(outcome.pairPrecision, 0, "the bottom one is correct: no good pair")
+        XCTAssertEqual(ProblemOutcome(scores: [2, 1], correct: [true, false]).pairPrecision, 1)
+        XCTAssertNil(ProblemOutcome(scores: [1, 1], correct: [true, false]).pairPrecision, "all tied: no pair")
+        XCTAssertEqual(ProblemOutcome(scores: [3, 2, 1], correct: [true, true, false]).spearman!, 0.866, accuracy: 0.001)
+        let report = EvaluationReport.summarize([outcome, ProblemOutcome(scores: [2, 1], correct: [true, false])], run: 1, strategy: "x", parameters: [:])
+        XCTAssertEqual(report.topPassRate, (0.25 + 1) / 2)
+        XCTAssertEqual(report.pairProblems, 2)
+    }
+}
+
+final class ScoreRunnerTests: XCTestCase {
+    var db: Database!
+    var runID: Int64 = 0
+    var configID: Int64 = 0
+
+    override func setUpWithError() throws {
+        db = try migratedDatabase(self)
+        runID = try RunLog(db).start(command: "test", argv: [])
+        var settings = ExecutionSettings(interpreter: PythonInterpreter(path: "/usr/bin/python3", version: "3.11.2"))
+        settings.timeout = 1
+        configID = try settings.configID(in: db, runID: runID).id
+    }
+
+    /// A problem whose solutions pass tests as `rows` says (1 = pass); returns solution ids.
+    @discardableResult
+    func problem(_ name: String, _ rows: [[Int]], groundTruth: [Bool]? = nil, counts: [Int]? = nil) throws -> [Int64] {
+        try db.run("INSERT INTO problems (external_id, content_hash, prompt, run_id) VALUES (?, ?, 'p', ?)", name, SHA256.hex(name), runID)
+        let problem = db.lastInsertRowID
+        let testCount = rows.first?.count ?? 0
+        var tests: [Int64] = []
+        for j in 0..<testCount {
+            try db.run("INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (?, 'generated', ?, ?, 1, ?)", problem, "\(name)-t\(j)", "t\(j)", runID)
+            tests.append(db.lastInsertRowID)
+        }
+        var gt: Int64?
+        if groundTruth != nil {
+            try db.run("INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (?, 'ground_truth', ?, 'gt', 1, ?)", problem, "\(name)-gt", runID)
+            gt = db.lastInsertRowID
+        }
+        var solutions: [Int64] = []
+        for (i, row) in rows.enumerated() {
+            try db.run("INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, ?, ?)",
+                       problem, "\(name)-s\(i)", "s\(i)", counts?[i] ?? 1, runID)
+            let solution = db.lastInsertRowID
+            solutions.append(solution)
+            for (j, pass) in row.enumerated() {
+                try db.run("INSERT INTO executions (config_id, solution_id, test_id, status, run_id) VALUES (?, ?, ?, ?, ?)",
+                           configID, solution, tests[j], pass == 1 ? "pass" : "fail", runID)
+            }
+            if let gt, let correct = groundTruth?[i] {
+                try db.run("INSERT INTO executions (config_id, solution_id, test_id, status, run_id) VALUES (?, ?, ?, ?, ?)",
+                           configID, solution, gt, correct ? "pass" : "fail", runID)
+            }
+        }
+        return solutions
+    }
+
+    func testEveryIterationOfEverySolutionAndTestIsStored() throws {
+        let ids = try problem("A", [[1, 1], [0, 1]])
+        try problem("B", [[1], [0], [1]])
+        let report = try ScoreRunner(db: db, runID: runID, configID: configID).run(SelfValidation(damping: 0.5, iterations: 2))
+        XCTAssertEqual(report.finalIteration, 2)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM scores WHERE score_run_id = ?", report.scoreRunID), (4 + 4) * 3)
+        XCTAssertEqual(report.rows, 24)
+        // The paper's example again, now read back from the database.
+        let c1 = try db.rows("SELECT value FROM scores WHERE score_run_id = ? AND solution_id = ? ORDER BY iteration", report.scoreRunID, ids[0]).map { $0[0] }
+        XCTAssertEqual(c1, [.real(1), .real(1.75), .real(2.6875)])
+        XCTAssertEqual(try db.rows("SELECT solution_id, rank FROM solution_ranking WHERE score_run_id = ? AND problem_id = 1", report.scoreRunID).map(\.values),
+                       [[.integer(ids[0]), .integer(1)], [.integer(ids[1]), .integer(2)]])
+        XCTAssertEqual(try db.int("SELECT count(*) FROM executions"), 7, "scoring never executes")
+    }
+
+    func testProblemsWithoutTestsOrWithOneSolutionAreCountedNotCrashedOn() throws {
+        try problem("no-tests", [[], []])
+        try problem("one", [[1, 0]])
+        try db.run("INSERT INTO problems (external_id, content_hash, prompt, run_id) VALUES ('empty', 'e', 'p', ?)", runID)
+        let report = try ScoreRunner(db: db, runID: runID, configID: configID).run(PassCount())
+        XCTAssertEqual(report.problemsScored, 2)
+        XCTAssertEqual(report.problemsWithoutTests, 1)
+        XCTAssertEqual(report.problemsWithOneSolution, 1)
+        XCTAssertEqual(report.problemsWithoutSolutions, 1)
+        XCTAssertEqual(try db.scalar("SELECT problems_skipped FROM score_runs WHERE id = ?", report.scoreRunID), .integer(1))
+    }
+
+    func testRescoringMakesANewRunAndKeepsTheOld() throws {
+        try problem("A", [[1, 1], [0, 1]])
+        let first = try ScoreRunner(db: db, runID: runID, configID: configID).run(SelfValidation(damping: 0.5, iterations: 2))
+        let second = try ScoreRunner(db: db, runID: runID, configID: configID).run(SelfValidation(damping: 0.9, iterations: 4))
+        XCTAssertNotEqual(first.scoreRunID, second.scoreRunID)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM scores WHERE score_run_id = ?", first.scoreRunID), 12)
+        XCTAssertEqual(try db.int("SELECT count(*) FROM scores WHERE score_run_id = ?", second.scoreRunID), 20)
+        XCTAssertEqual(try db.scalar("SELECT parameters FROM score_runs WHERE id = ?", second.scoreRunID)?.string,
+                       #"{"damping":0.9,"iterations":4,"tolerance":null,"multiplicity":true}"#)
+    }
+
+    func testEarlyStoppedProblemsArePaddedToTheFinalIteration() throws {
+        try problem("quick", [[1, 1], [1, 1]])
+        try problem("slow", [[1, 1, 0], [1, 0, 0], [0, 0, 1]])
+        let report = try ScoreRunner(db: db, runID: runID, configID: configID).run(SelfValidation(iterations: 30, tolerance: 1e-3))
+        XCTAssertGreaterThan(report.finalIteration, 1)
+        let perProblem = try db.rows("""
+            SELECT s.problem_id, max(sc.iteration) FROM scores sc JOIN solutions s ON s.id = sc.solution_id
+            WHERE sc.score_run_id = ? GROUP BY s.problem_id
+            """, report.scoreRunID).map { $0[1] }
+        XCTAssertEqual(perProblem, [.integer(Int64(report.finalIteration)), .integer(Int64(report.finalIteration))])
+    }
+
+    func testEvaluationAgainstGroundTruthAndComparison() throws {
+        // The correct solution passes most tests; a wrong one passes the trivial one only.
+        try problem("E1", [[1, 1, 1], [0, 0, 1], [0, 0, 1]], groundTruth: [true, false, false])
+        try problem("E2", [[1, 0], [1, 1]], groundTruth: [false, true], counts: [1, 3])
+        let sv = try ScoreRunner(db: db, runID: runID, configID: configID).run(SelfValidation())
+        let random = try ScoreRunner(db: db, runID: runID, configID: configID).run(RandomScores(seed: 3))
+        let evaluator = Evaluator(db: db)
+        XCTAssertEqual(try evaluator.missingGroundTruth(scoreRun: sv.scoreRunID), 0)
+        let report = try evaluator.evaluate(scoreRun: sv.scoreRunID)
+        XCTAssertEqual(report.problems, 2)
+        XCTAssertEqual(report.topPassRate, 1)
+        XCTAssertEqual(report.randomPassRate, (1.0 / 3 + 3.0 / 4) / 2, accuracy: 1e-12)
+        XCTAssertEqual(report.pairPrecision, 1)
+        let comparison = try Comparison.compare(db, sv.scoreRunID, sv.scoreRunID)
+        XCTAssertEqual(comparison.topAgreement, 1)
+        XCTAssertEqual(comparison.spearman, 1)
+        XCTAssertEqual(try Comparison.compare(db, sv.scoreRunID, random.scoreRunID).problems, 2)
+    }
+}
