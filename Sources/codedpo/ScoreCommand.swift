@@ -9,6 +9,7 @@ enum StrategyName: String, CaseIterable, ExpressibleByArgument {
     case passCount = "pass-count"
     case allTests = "all-tests"
     case random
+    case consensus
 }
 
 struct ScoreCommand: ParsableCommand {
@@ -27,6 +28,9 @@ struct ScoreCommand: ParsableCommand {
               pass-count       number of generated tests passed (the paper's sort baseline)
               all-tests        1 if every generated test passes, else 0 (the paper's filter)
               random           seeded uniform scores (--seed), the floor every ranking must beat
+              consensus        codedpo's soft dual agreement: support from every solution in
+                               proportion to Jaccard(pass sets)^gamma (--gamma, 4), score =
+                               tests passed x sqrt(support); best top-1 on the dev data (README)
             Sample multiplicity counts: a solution sampled k times weighs as k samples.
 
             Examples:
@@ -39,7 +43,7 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random.")
+    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus.")
     var strategy: StrategyName?
 
     @Flag(name: .long, help: "One score run per strategy, with default parameters.")
@@ -56,6 +60,9 @@ struct ScoreCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Count each distinct solution and test once, ignoring how often it was sampled.")
     var noMultiplicity = false
+
+    @Option(name: .long, help: "Similarity exponent of the consensus strategy (large: CodeT's exact groups).")
+    var gamma = 4.0
 
     @Option(name: .long, help: "Seed of the random strategy.")
     var seed: UInt64 = 0
@@ -82,7 +89,8 @@ struct ScoreCommand: ParsableCommand {
             counts.map { SelfValidation(damping: d, iterations: $0, tolerance: tolerance, multiplicity: !noMultiplicity) as ScoringStrategy }
         }
         if allStrategies {
-            return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed)]
+            return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed),
+                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
         }
         switch strategy {
         case .selfValidation: return selfValidation
@@ -90,6 +98,7 @@ struct ScoreCommand: ParsableCommand {
         case .passCount: return [PassCount()]
         case .allTests: return [AllTests()]
         case .random: return [RandomScores(seed: seed)]
+        case .consensus: return [Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
         case nil: throw ValidationError("choose --strategy NAME or --all-strategies")
         }
     }

@@ -95,3 +95,46 @@ final class StrategyTests: XCTestCase {
         XCTAssertEqual(many.reduce(0, +) / 10_000, 0.5, accuracy: 0.02)
     }
 }
+
+final class ConsensusTests: XCTestCase {
+    func testNearIdenticalPassSetsSupportEachOther() {
+        // Rows 0-3 agree on all but one of eight tests each (a cluster split by CodeT into
+        // four groups of one); row 4 is a lone solution passing one test more, four of them
+        // tests the cluster fails. CodeT picks row 4; consensus picks the cluster.
+        let matrix = PassMatrix([[0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0], [1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+                                 [1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0],
+                                 [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1]])
+        let codet = DualAgreement().score(matrix).finalSolutionScores
+        XCTAssertEqual(codet.indices.max { codet[$0] < codet[$1] }, 4)
+        let consensus = Consensus(gamma: 4).score(matrix).finalSolutionScores
+        XCTAssertLessThan(consensus[4], consensus[0])
+        XCTAssertLessThan(consensus[4], consensus[3])
+    }
+
+    func testHandComputedScores() {
+        // Pass sets {0,1} and {0}: Jaccard 1/2. gamma 1: support0 = 1 + 0.5, support1 = 0.5 + 1.
+        let scores = Consensus(gamma: 1).score(PassMatrix([[1, 1], [1, 0]])).finalSolutionScores
+        XCTAssertEqual(scores[0], 2 * 1.5.squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(scores[1], 1 * 1.5.squareRoot(), accuracy: 1e-12)
+        // Large gamma is CodeT: only identical sets support each other.
+        let matrix = PassMatrix([[1, 1, 0], [1, 1, 0], [1, 0, 1]], solutionCounts: [1, 2, 1])
+        let sharp = Consensus(gamma: 200).score(matrix).finalSolutionScores
+        let codet = DualAgreement().score(matrix).finalSolutionScores
+        for i in 0..<3 { XCTAssertEqual(sharp[i], codet[i], accuracy: 1e-9) }
+        // A solution passing nothing scores 0; no tests at all: everything ties.
+        XCTAssertEqual(Consensus().score(PassMatrix([[0, 0], [1, 0]])).finalSolutionScores[0], 0)
+        let none = Consensus().score(PassMatrix(solutions: [1, 2], tests: [], passes: [])).finalSolutionScores
+        XCTAssertEqual(none[0], none[1])
+    }
+
+    func testWideMatricesUseEveryWord() {
+        // 130 tests span three 64-bit words; pass sets differing only in the last word.
+        let a = [Int](repeating: 1, count: 130)
+        var b = a
+        b[129] = 0
+        let scores = Consensus(gamma: 1).score(PassMatrix([a, b])).finalSolutionScores
+        let jaccard = 129.0 / 130.0
+        XCTAssertEqual(scores[0], 130 * (1 + jaccard).squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(scores[1], 129 * (1 + jaccard).squareRoot(), accuracy: 1e-9)
+    }
+}

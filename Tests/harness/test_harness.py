@@ -18,8 +18,9 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HARNESS = os.path.normpath(os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit",
-                                        "Execution", "harness.py"))
+# CODEDPO_HARNESS: test another copy of the harness (e.g. while editing).
+HARNESS = os.environ.get("CODEDPO_HARNESS") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "harness.py"))
 with open(HARNESS, encoding="utf-8") as _f:
     SOURCE = _f.read()
 
@@ -132,8 +133,26 @@ class Harness(object):
             results[msg["test"]] = msg
         assert sorted(results) == list(range(1, len(tests) + 1)), results
         left = [p for p in descendants(self.proc.pid) if alive(p)]
+        warm = [p for p in left if self.is_warm_loader(p)]
+        assert len(warm) <= 1, "more than one warm loader: %s" % warm
+        left = [p for p in left if p not in warm]
         assert not left, "processes survived the job: %s" % left
         return [results[i + 1] for i in range(len(tests))]
+
+    def is_warm_loader(self, pid):
+        """The loader the worker forks ahead for the next job: a direct
+        child of the worker, leader of its own process group, with no
+        process below it, sitting in an existing job directory of its own."""
+        table = process_table()
+        if table.get(pid, (None, None)) != (self.proc.pid, pid):
+            return False
+        if any(ppid == pid for ppid, _ in table.values()):
+            return False
+        try:
+            cwd = os.readlink("/proc/%d/cwd" % pid)
+        except OSError:
+            return False
+        return os.path.basename(cwd).startswith("codedpo-job-") and os.path.isdir(cwd)
 
     def close(self):
         if self.proc.poll() is None:
@@ -579,6 +598,113 @@ class HarnessCase(object):
             results = self.h.run(SOLUTION, ["import os\nos._exit(1)", GOOD,
                                             "import ctypes\nctypes.string_at(0)", GOOD2])
             self.assertEqual(self.statuses(results), ["crash", "pass", "crash", "pass"])
+        self.assertHealthy()
+
+    # -- batched results, warm loaders, caches ----------------------------------
+
+    def test_crash_after_unreported_passes(self):
+        # Namespace mode keeps results in a batch: a loader that dies takes
+        # the unreported ones with it.  Each test still gets exactly one
+        # verdict, the right one (the lost passes run again).
+        runs = ("import os\n"
+                "with open('runs.txt', 'a') as fh:\n"
+                "    fh.write('%d\\n' % os.getpid())\n"
+                "assert f(1) == 2\n")
+        for killer, status in (("import os\nos._exit(3)", "crash"),
+                               ("import ctypes\nctypes.string_at(0)", "crash"),
+                               ("import os, signal\nos.kill(os.getpid(), 9)", "error"),
+                               ("x = bytearray(10**10)", "memory")):
+            tests = [runs] * 5 + [killer] + [runs, "assert f(1) == 3", GOOD]
+            results = self.h.run(SOLUTION, tests)
+            self.assertEqual(self.statuses(results),
+                             ["pass"] * 5 + [status, "pass", "fail", "pass"], killer)
+        if self.isolation == "namespace":
+            self.assertIn("exited with code 3", self.h.run(
+                SOLUTION, [GOOD] * 4 + ["import os\nos._exit(3)", GOOD])[4]["error"])
+        self.assertHealthy()
+
+    def test_hang_after_unreported_passes(self):
+        self.restart(timeout=0.3)
+        hang = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass"
+        results = self.h.run(SOLUTION, [GOOD] * 4 + [hang, "assert f(1) == 3", GOOD])
+        self.assertEqual(self.statuses(results), ["pass"] * 4 + ["timeout", "fail", "pass"])
+        self.assertIn("killed", results[4]["error"])
+        self.assertLess(results[4]["duration"], 5)
+        self.assertHealthy()
+
+    def test_replaced_result_pipe_mid_batch(self):
+        # A test that swaps fd 3 for a file: the loader's batch goes into the
+        # file, the worker sees its pipe end; the test that did it is found
+        # by running the unreported tests again, one report each.
+        swap = ("import os\n"
+                "os.close(3)\n"
+                "fd = os.open('fake-pipe', os.O_WRONLY | os.O_CREAT)\n"
+                "assert fd == 3\n")
+        results = self.h.run(SOLUTION, [GOOD, GOOD2, swap, GOOD, "assert f(1) == 3", GOOD2])
+        if self.isolation == "namespace":
+            self.assertEqual(self.statuses(results), ["pass", "pass", "crash", "pass", "fail", "pass"])
+            self.assertIn("pipe", results[2]["error"])
+        else:   # a test's process has no fd 3 to close
+            self.assertEqual(self.statuses(results), ["pass", "pass", "error", "pass", "fail", "pass"])
+        self.assertHealthy()
+
+    def test_modules_imported_by_tests_are_guarded(self):
+        results = self.h.run(SOLUTION, [
+            "import subprocess\nsubprocess.run(['true'])",
+            "import shutil\nimport os\nos.mkdir('d')\nshutil.rmtree('d')",
+            "import shutil\nopen('a', 'w').close()\nshutil.move('a', 'b')",
+            "import tempfile, os\nprint(tempfile.gettempdir())\n"
+            "fd, path = tempfile.mkstemp()\nassert path.startswith(os.getcwd())",
+            "import multiprocessing\nmultiprocessing.Process(target=print).start()",
+            GOOD])
+        self.assertEqual(self.statuses(results), ["error"] * 3 + ["pass", "error", "pass"])
+        for r in results[:3] + results[4:5]:
+            self.assertIn("disabled", r["error"])
+        self.assertTrue(results[3]["output"].strip().startswith(self.tmp_root + os.sep))
+        self.assertHealthy()
+
+    def test_cpu_limit_lowered_by_a_test_is_reset(self):
+        lower = ("import resource\n"
+                 "used = resource.getrusage(resource.RUSAGE_SELF)\n"
+                 "soft = int(used.ru_utime + used.ru_stime) + 3\n"
+                 "resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))\n")
+        check = "import resource\nassert resource.getrlimit(resource.RLIMIT_CPU)[0] >= 10"
+        results = self.h.run(SOLUTION, [check, lower, check, GOOD])
+        self.assertEqual(self.statuses(results), ["pass"] * 4)
+
+    def test_builtins_set_by_the_solution_stay_for_every_test(self):
+        solution = SOLUTION + "import builtins\nbuiltins.HELPER = 42\n"
+        results = self.h.run(solution, [
+            "assert HELPER == 42",
+            "import builtins\ndel builtins.HELPER\nbuiltins.OTHER = 1",
+            "assert HELPER == 42\nassert 'OTHER' not in dir(__import__('builtins'))",
+            GOOD])
+        self.assertEqual(self.statuses(results), ["pass"] * 4)
+        results = self.h.run(SOLUTION, ["assert 'HELPER' not in dir(__import__('builtins'))"])
+        self.assertEqual(self.statuses(results), ["pass"])
+
+    def test_same_tests_across_jobs(self):
+        # The worker caches compiled tests; a cached test must behave as a
+        # fresh one, warnings at compile time included.
+        warns = "assert (f(1), 'always true')"
+        tests = [GOOD, "assert f(1) == 3", warns, "def g(\n", "assert 0 < f(1) < 3 == 3"]
+        for _ in range(3):
+            for solution in (SOLUTION, "def f(x):\n    return x + 2\n"):
+                results = self.h.run(solution, tests)
+                expected = (["pass", "fail", "pass", "error", "pass"] if solution == SOLUTION
+                            else ["fail", "pass", "pass", "error", "fail"])
+                self.assertEqual(self.statuses(results), expected)
+                if self.isolation == "namespace":   # (fork mode compiles outside the test)
+                    self.assertIn("SyntaxWarning", results[2]["output"])
+                self.assertIn("SyntaxError", results[3]["error"])
+
+    def test_warm_loader_killed_while_waiting(self):
+        self.assertHealthy()
+        warm = [p for p in descendants(self.h.proc.pid) if self.h.is_warm_loader(p)]
+        self.assertEqual(len(warm), 1)
+        os.kill(warm[0], 9)
+        time.sleep(0.1)
+        self.assertHealthy()
         self.assertHealthy()
 
 
