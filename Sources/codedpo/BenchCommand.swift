@@ -15,8 +15,9 @@ struct BenchCommand: ParsableCommand {
               .build/release/codedpo bench store
               .build/release/codedpo bench store --rows 200000 --format json
               .build/release/codedpo bench import
+              .build/release/codedpo bench score
             """,
-        subcommands: [StoreBench.self, ImportBench.self]
+        subcommands: [StoreBench.self, ImportBench.self, ScoreBench.self]
     )
 }
 
@@ -70,6 +71,30 @@ struct ImportBench: ParsableCommand {
             print(String(format: "import / raw time = %.2fx (target <= 3.0): %@", result.slowdown, result.slowdown <= 3 ? "ok" : "ABOVE TARGET"))
             print(String(format: "input %.0f MB; peak RSS %.0f MB before the import, %.0f MB after", Double(result.fileBytes) / 1e6,
                          Double(result.peakRSSBeforeKB) / 1024, Double(result.peakRSSAfterKB) / 1024))
+        }
+    }
+}
+
+struct ScoreBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score ~1,000,000 verdicts with self-validation against raw inserts of the same score rows.",
+        discussion: "Target: scoring (loading verdicts, 10 iterations, every iteration stored) takes at most 2x the raw insert time."
+    )
+
+    @Option(name: .long, help: "Verdicts to generate and score.")
+    var verdicts = 1_000_000
+
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        let result = try ScoreBenchmark(verdicts: verdicts).run()
+        let writer = RowWriter(format: output.format, columns: ["path", "verdicts", "score_rows", "seconds", "rows_per_s"], sink: StandardOutput())
+        writer.add([.text("raw insert of the score rows (store)"), .null, .integer(Int64(result.scoreRows)), .real(result.rawSeconds), .real((Double(result.scoreRows) / result.rawSeconds).rounded())])
+        writer.add([.text("codedpo score, self-validation x10"), .integer(Int64(result.verdicts)), .integer(Int64(result.scoreRows)), .real(result.scoreSeconds), .real((Double(result.scoreRows) / result.scoreSeconds).rounded())])
+        writer.finish()
+        if output.format == .table {
+            print(String(format: "score / raw time = %.2fx (target <= 2.0): %@", result.ratio, result.ratio <= 2 ? "ok" : "ABOVE TARGET"))
         }
     }
 }
