@@ -1,0 +1,139 @@
+/// How a pair set is built from a score run (and an efficiency run): stored as JSON with
+/// the pair set, so every pair can be traced to the rule that made it.
+public struct PairPolicy: Sendable, Equatable {
+    /// Correctness pairs: the chosen's score minus the rejected's, over the problem's score
+    /// range (so 1 is top vs bottom of a spread-out problem), must be at least this.
+    public var minMargin = 0.0
+    /// Top-k against bottom-k per problem (the i-th best with the i-th worst, no reuse).
+    public var pairsPerProblem = 1
+    /// The chosen must pass at least one generated test.
+    public var chosenMustPass = true
+    /// Efficiency pairs: the slower one's median over the faster one's must be at least this
+    /// (the paper counts 10% faster as optimized).
+    public var minSpeedup = 1.1
+    /// ... and the difference of medians must exceed this many times the summed spreads.
+    public var noiseFactor = 1.0
+    public var correctness = true
+    public var efficiency = true
+
+    public init() {}
+
+    public var json: JSON {
+        .object([
+            ("correctness", .bool(correctness)), ("min_margin", .double(minMargin)),
+            ("pairs_per_problem", .int(Int64(pairsPerProblem))), ("chosen_must_pass", .bool(chosenMustPass)),
+            ("efficiency", .bool(efficiency)), ("min_speedup", .double(minSpeedup)), ("noise_factor", .double(noiseFactor)),
+        ])
+    }
+}
+
+/// A candidate in one problem, as the pair rules see it.
+public struct Candidate: Sendable, Equatable {
+    public var solutionID: Int64
+    public var score: Double
+    /// Generated tests it passes.
+    public var passes: Int
+    /// Code with comments, blank lines and spacing removed: two candidates with the same key
+    /// are the same program written differently, never a pair.
+    public var key: String
+
+    public init(solutionID: Int64, score: Double, passes: Int, key: String) {
+        self.solutionID = solutionID
+        self.score = score
+        self.passes = passes
+        self.key = key
+    }
+}
+
+public struct ProposedPair: Sendable, Equatable {
+    public var chosen: Int64
+    public var rejected: Int64
+    public var chosenScore: Double
+    public var rejectedScore: Double
+    public var margin: Double
+}
+
+/// Why a problem gave no pair, counted in the pair set's summary.
+public enum NoPairReason: String, Sendable, CaseIterable {
+    case allTied = "all_scores_tied"
+    case tooFewSolutions = "fewer_than_two_solutions"
+    case chosenPassesNothing = "chosen_passes_no_test"
+    case marginTooSmall = "margin_below_minimum"
+    case identicalCode = "identical_code"
+    case noTimedSolutions = "fewer_than_two_ranked_timings"
+    case speedupTooSmall = "speedup_below_minimum"
+    case withinNoise = "difference_within_noise"
+}
+
+/// The pair rules, pure: candidates in, pairs (or the reason for none) out.
+public enum PairRules {
+    public static func correctness(_ candidates: [Candidate], policy: PairPolicy) -> ([ProposedPair], [NoPairReason]) {
+        guard candidates.count >= 2 else { return ([], [.tooFewSolutions]) }
+        let ordered = candidates.sorted { ($0.score, -$0.solutionID) > ($1.score, -$1.solutionID) }
+        let best = ordered.first!.score, worst = ordered.last!.score
+        guard best > worst else { return ([], [.allTied]) }
+        var pairs: [ProposedPair] = []
+        var reasons: [NoPairReason] = []
+        let k = min(policy.pairsPerProblem, ordered.count / 2)
+        for i in 0..<k {
+            let chosen = ordered[i], rejected = ordered[ordered.count - 1 - i]
+            let margin = (chosen.score - rejected.score) / (best - worst)
+            if chosen.score <= rejected.score { reasons.append(.allTied); continue }
+            if policy.chosenMustPass && chosen.passes == 0 { reasons.append(.chosenPassesNothing); continue }
+            if margin < policy.minMargin { reasons.append(.marginTooSmall); continue }
+            if chosen.key == rejected.key { reasons.append(.identicalCode); continue }
+            pairs.append(ProposedPair(chosen: chosen.solutionID, rejected: rejected.solutionID,
+                                      chosenScore: chosen.score, rejectedScore: rejected.score, margin: margin))
+        }
+        return (pairs, pairs.isEmpty && reasons.isEmpty ? [.allTied] : reasons)
+    }
+
+    /// A timed candidate: median and spread of its measurements (lower is faster).
+    public struct Timed: Sendable, Equatable {
+        public var solutionID: Int64
+        public var median: Double
+        public var spread: Double
+        public var key: String
+
+        public init(solutionID: Int64, median: Double, spread: Double, key: String) {
+            self.solutionID = solutionID
+            self.median = median
+            self.spread = spread
+            self.key = key
+        }
+    }
+
+    /// Fastest against slowest (k of each, no reuse): the slow one must take at least
+    /// minSpeedup times as long, and the gap must exceed the measurements' noise.
+    public static func efficiency(_ timed: [Timed], policy: PairPolicy) -> ([ProposedPair], [NoPairReason]) {
+        guard timed.count >= 2 else { return ([], [.noTimedSolutions]) }
+        let ordered = timed.sorted { ($0.median, $0.solutionID) < ($1.median, $1.solutionID) }
+        var pairs: [ProposedPair] = []
+        var reasons: [NoPairReason] = []
+        for i in 0..<min(policy.pairsPerProblem, ordered.count / 2) {
+            let fast = ordered[i], slow = ordered[ordered.count - 1 - i]
+            let speedup = fast.median > 0 ? slow.median / fast.median : .infinity
+            if speedup < policy.minSpeedup { reasons.append(.speedupTooSmall); continue }
+            if slow.median - fast.median <= policy.noiseFactor * (fast.spread + slow.spread) { reasons.append(.withinNoise); continue }
+            if fast.key == slow.key { reasons.append(.identicalCode); continue }
+            pairs.append(ProposedPair(chosen: fast.solutionID, rejected: slow.solutionID,
+                                      chosenScore: fast.median, rejectedScore: slow.median, margin: speedup))
+        }
+        return (pairs, reasons)
+    }
+
+    /// The code with comments, blank lines and all spacing removed (strings are kept whole
+    /// only approximately: enough to catch the same program reformatted).
+    public static func key(_ code: String) -> String {
+        var out = ""
+        for line in code.split(separator: "\n") {
+            var text = Substring(line)
+            if let hash = text.firstIndex(of: "#"), !text[..<hash].contains("\""), !text[..<hash].contains("'") {
+                text = text[..<hash]
+            }
+            let squeezed = text.filter { !$0.isWhitespace }
+            if !squeezed.isEmpty { out += squeezed + "\n" }
+        }
+        return out
+    }
+}
