@@ -133,7 +133,8 @@ public struct Exporter {
             }
         }
         var report = ExportReport(pairSet: name, format: options.format, manifestPath: manifestPath)
-        for (split, writer) in writers.sorted(by: { $0.key > $1.key }) {
+        for split in ["train", "validation"] {
+            guard let writer = writers[split] else { continue }
             try writer.close()
             if options.format == .kto && options.balance {
                 counts[split] = try Self.balance(path: writer.path)
