@@ -50,7 +50,9 @@ final class PairRuleTests: XCTestCase {
 final class ExportTests: XCTestCase {
     var db: Database!
     var folder: URL!
-    let prompt = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n"
+    /// Problem p's prompt (distinct, so unpaired formats do not merge rows across problems).
+    func prompt(_ p: Int) -> String { "def add(a, b):\n    \"\"\"Add two numbers (case \(p)).\"\"\"\n" }
+    var prompt: String { prompt(0) }
 
     override func setUpWithError() throws {
         db = try migratedDatabase(self)
@@ -59,10 +61,10 @@ final class ExportTests: XCTestCase {
         try db.run("INSERT INTO execution_configs (content_hash, interpreter, interpreter_version, isolation, timeout_s, load_timeout_s, output_limit_bytes, parameters, run_id) VALUES ('c', 'p', '3', 'process', 1, 5, 100, '{}', ?)", runID)
         try db.run("INSERT INTO score_runs (run_id, strategy, config_id) VALUES (?, 'codet', 1)", runID)
         for p in 0..<10 {
-            try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, run_id) VALUES (?, ?, ?, 'add', ?)", "P/\(p)", "h\(p)", prompt, runID)
+            try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, run_id) VALUES (?, ?, ?, 'add', ?)", "P/\(p)", "h\(p)", prompt(p), runID)
             let problem = db.lastInsertRowID
             for (i, body) in ["    return a + b\n", "    return a - b\n"].enumerated() {
-                try db.run("INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, 1, ?)", problem, "s\(p)-\(i)", Normalize.text(prompt + body), runID)
+                try db.run("INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, 1, ?)", problem, "s\(p)-\(i)", Normalize.text(prompt(p) + body), runID)
             }
         }
         try db.run("INSERT INTO pair_sets (name, run_id, score_run_id, policy) VALUES ('set', ?, 1, '{\"min_margin\":0}')", runID)
