@@ -41,7 +41,7 @@ public struct PythonInterpreter: Sendable, Equatable {
         return nil
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
