@@ -9,6 +9,9 @@ public struct Verdict: Sendable, Equatable {
     public var maxRSSKB: Int64?
     public var output: String?
     public var error: String?
+    /// Timing jobs only: how many times the test body ran, and the instructions it took.
+    public var loops: Int64? = nil
+    public var instructions: Int64? = nil
 
     static let statuses: Set<String> = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
 }
@@ -110,17 +113,19 @@ final class WorkerProcess {
 
     /// Runs one solution against its tests: one verdict per test, always. A worker that
     /// dies mid-job is replaced; the tests it did not answer get `crash`.
-    func run(solution: String, tests: [(id: Int64, code: String)]) -> [Verdict] {
+    func run(solution: String, tests: [(id: Int64, code: String)], timing: JSON? = nil) -> [Verdict] {
         var verdicts: [Int64: Verdict] = [:]
         let job = nextJob
         nextJob += 1
         var failure: String?
         do {
             if process == nil || !(process?.isRunning ?? false) { try start() }
-            try send(.object([
+            var message: [(String, JSON)] = [
                 ("type", "job"), ("job", .int(job)), ("solution", .string(solution)),
                 ("tests", .array(tests.map { .object([("id", .int($0.id)), ("code", .string($0.code))]) })),
-            ]))
+            ]
+            if let timing { message.append(("timing", timing)) }
+            try send(.object(message))
             while let line = try reader?.readLine() {
                 guard let message = try? JSON.parse(line) else { continue }
                 let type = message["type"]?.stringValue
@@ -130,7 +135,8 @@ final class WorkerProcess {
                 verdicts[id] = Verdict(testID: id, status: status, duration: message["duration"]?.doubleValue,
                                        cpu: message["cpu"]?.doubleValue, maxRSSKB: message["max_rss_kb"]?.intValue,
                                        output: message["output"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                                       error: message["error"]?.stringValue)
+                                       error: message["error"]?.stringValue, loops: message["loops"]?.intValue,
+                                       instructions: message["instructions"]?.intValue)
                 if verdicts.count == tests.count {
                     // Every test is answered; the "done" line follows.
                     continue

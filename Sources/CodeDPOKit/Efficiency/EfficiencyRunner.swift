@@ -1,0 +1,226 @@
+import Foundation
+
+public enum EfficiencyMethod: String, CaseIterable, Sendable {
+    /// Hardware instruction counts of the test bodies (perf_event_open), when the kernel
+    /// allows them; otherwise CPU time.
+    case auto
+    case instructions
+    case cpuTime = "cpu_time"
+}
+
+public struct EfficiencyOptions: Sendable {
+    public var repeatCount = 5
+    /// Each measurement repeats the test body until it takes at least this long (--scale).
+    public var minSeconds = 0.02
+    /// A solution whose spread is more than this share of its median is flagged noisy.
+    public var maxNoise = 0.1
+    public var method: EfficiencyMethod = .auto
+    public var seed: UInt64 = 0
+    public var problems: [String] = []
+    public var shard: Shard?
+
+    public init() {}
+
+    public var json: JSON {
+        .object([("repeat", .int(Int64(repeatCount))), ("min_seconds", .double(minSeconds)), ("max_noise", .double(maxNoise)),
+                 ("method", .string(method.rawValue)), ("seed", .int(Int64(bitPattern: seed))), ("problems", JSON(problems)),
+                 ("shard", JSON(shard?.description))])
+    }
+}
+
+public struct EfficiencyReport: Sendable {
+    public var efficiencyRunID: Int64 = 0
+    public var method = "cpu_time"
+    public var problems = 0
+    public var trustedTests = 0
+    public var timedSolutions = 0
+    public var measurements = 0
+    public var ranked = 0
+    public var noisy = 0
+    public var failed = 0
+    public var seconds = 0.0
+
+    public var json: JSON {
+        .object([("efficiency_run", .int(efficiencyRunID)), ("method", .string(method)), ("problems", .int(Int64(problems))),
+                 ("trusted_tests", .int(Int64(trustedTests))), ("timed_solutions", .int(Int64(timedSolutions))),
+                 ("measurements", .int(Int64(measurements))), ("ranked", .int(Int64(ranked))), ("noisy", .int(Int64(noisy))),
+                 ("failed", .int(Int64(failed))), ("seconds", .double(seconds))])
+    }
+}
+
+/// The efficiency stage: per problem, the trusted tests are those the top-scored solution
+/// passes; every solution that passes them all is timed on them, repeatedly, in an order
+/// interleaved across solutions, and summarized (median, spread, noisy flag, rank).
+public struct EfficiencyRunner {
+    public let db: Database
+    public let runID: Int64
+
+    public init(db: Database, runID: Int64) {
+        self.db = db
+        self.runID = runID
+    }
+
+    struct Plan {
+        var problem: Int64
+        var tests: [(id: Int64, code: String)]
+        var solutions: [(id: Int64, code: String)]
+    }
+
+    func plan(scoreRun: Int64, configID: Int64, finalIteration: Int, options: EfficiencyOptions) throws -> [Plan] {
+        let wanted = Set(options.problems)
+        var plans: [Plan] = []
+        for problem in try db.rows("SELECT id, external_id FROM problems ORDER BY id") {
+            let problemID = problem[0].int64!, externalID = problem[1].string!
+            if !wanted.isEmpty && !wanted.contains(externalID) { continue }
+            if let shard = options.shard, !shard.contains(externalID: externalID) { continue }
+            // The top-scored solution (lowest id among ties) defines the trusted tests.
+            guard let top = try db.int("""
+                SELECT sc.solution_id FROM scores sc JOIN solutions s ON s.id = sc.solution_id
+                WHERE sc.score_run_id = ? AND sc.iteration = ? AND s.problem_id = ?
+                ORDER BY sc.value DESC, sc.solution_id LIMIT 1
+                """, scoreRun, finalIteration, problemID) else { continue }
+            let tests = try db.rows("""
+                SELECT t.id, t.code FROM executions e JOIN tests t ON t.id = e.test_id
+                WHERE e.config_id = ? AND e.solution_id = ? AND e.status = 'pass' AND t.kind = 'generated' ORDER BY t.id
+                """, configID, top).map { (id: $0[0].int64!, code: $0[1].string!) }
+            guard !tests.isEmpty else { continue }
+            let trusted = tests.map(\.id)
+            let placeholders = trusted.map { _ in "?" }.joined(separator: ", ")
+            var bindings: [SQLBindable] = [configID, problemID]
+            bindings += trusted.map { $0 as SQLBindable }
+            bindings.append(trusted.count)
+            let statement = try db.prepare("""
+                SELECT s.id, s.code FROM solutions s
+                WHERE s.problem_id = ?2 AND (SELECT count(*) FROM executions e WHERE e.config_id = ?1 AND e.solution_id = s.id
+                    AND e.status = 'pass' AND e.test_id IN (\((0..<trusted.count).map { "?\($0 + 3)" }.joined(separator: ", ")))) = ?\(trusted.count + 3)
+                ORDER BY s.id
+                """)
+            _ = placeholders
+            try statement.bind(bindings)
+            let solutions = try statement.rows().map { (id: $0[0].int64!, code: $0[1].string!) }
+            plans.append(Plan(problem: problemID, tests: tests, solutions: solutions))
+        }
+        return plans
+    }
+
+    public func run(scoreRun: Int64, options: EfficiencyOptions, progress: (Int, Int) -> Void = { _, _ in },
+                    shouldStop: () -> Bool = { false }) throws -> EfficiencyReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let run = try Evaluator(db: db).scoreRun(scoreRun)
+        var settings = try ExecutionSettings.load(configID: run.configID, from: db)
+        // Timing needs each test to run many times in one go: the per-test limit grows with it.
+        settings.timeout = max(settings.timeout, 60)
+        let plans = try plan(scoreRun: scoreRun, configID: run.configID, finalIteration: run.finalIteration, options: options)
+        var report = EfficiencyReport()
+        let wantInstructions = options.method != .cpuTime
+        try db.transaction {
+            try db.run("INSERT INTO efficiency_runs (run_id, score_run_id, config_id, method, repeat, parameters) VALUES (?, ?, ?, 'cpu_time', ?, ?)",
+                       runID, scoreRun, run.configID, options.repeatCount, options.json.text)
+            report.efficiencyRunID = db.lastInsertRowID
+            for plan in plans {
+                for test in plan.tests {
+                    try db.run("INSERT INTO trusted_tests (efficiency_run_id, problem_id, test_id) VALUES (?, ?, ?)", report.efficiencyRunID, plan.problem, test.id)
+                }
+            }
+        }
+        report.problems = plans.count
+        report.trustedTests = plans.reduce(0) { $0 + $1.tests.count }
+        report.timedSolutions = plans.reduce(0) { $0 + $1.solutions.count }
+        let scratch = try Executor(db: db, runID: runID, options: ExecuteOptions(settings: settings)).makeScratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let worker = WorkerProcess(settings: settings, scratch: scratch)
+        defer { worker.stop() }
+        let timing: JSON = .object([("min_seconds", .double(options.minSeconds)), ("warmup", .int(1)), ("instructions", .bool(wantInstructions))])
+        let insert = try db.prepare("""
+            INSERT INTO timings (efficiency_run_id, solution_id, test_id, repetition, loops, status, cpu_s, wall_s, instructions)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        // Interleaved: every repetition visits every solution (in a fresh shuffled order per
+        // repetition) before the next repetition starts, so slow drifts of the machine hit all
+        // solutions alike instead of whichever ran last.
+        var everyInstructionCounted = true
+        let total = options.repeatCount * report.timedSolutions
+        var done = 0
+        for repetition in 0..<options.repeatCount {
+            var order: [(Plan, (id: Int64, code: String))] = plans.flatMap { plan in plan.solutions.map { (plan, $0) } }
+            order = Exporter.shuffled(order, seed: options.seed &+ UInt64(repetition))
+            var batch: [(Int64, [Verdict])] = []
+            for (plan, solution) in order {
+                if shouldStop() { throw StoreError("efficiency run stopped: nothing of efficiency run \(report.efficiencyRunID) but its trusted tests was kept") }
+                let verdicts = worker.run(solution: solution.code, tests: plan.tests, timing: timing)
+                batch.append((solution.id, verdicts))
+                done += 1
+                progress(done, total)
+            }
+            try db.transaction {
+                for (solution, verdicts) in batch {
+                    for verdict in verdicts {
+                        if verdict.instructions == nil { everyInstructionCounted = false }
+                        try insert.execute(report.efficiencyRunID, solution, verdict.testID, repetition, max(1, verdict.loops ?? 1), verdict.status,
+                                           verdict.cpu, verdict.duration, verdict.instructions)
+                        report.measurements += 1
+                    }
+                }
+            }
+        }
+        let method = options.method == .instructions || (options.method == .auto && everyInstructionCounted && report.measurements > 0)
+            ? "instructions" : "cpu_time"
+        if options.method == .instructions && !everyInstructionCounted {
+            throw StoreError("instruction counts are not available here (perf_event_open is refused or unsupported): use --method cpu_time or auto")
+        }
+        report.method = method
+        try summarize(efficiencyRun: report.efficiencyRunID, plans: plans, method: method, maxNoise: options.maxNoise, report: &report)
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try db.run("UPDATE efficiency_runs SET method = ?, summary = ? WHERE id = ?", method, report.json.text, report.efficiencyRunID)
+        return report
+    }
+
+    /// Per solution: the cost of one repetition is the sum over trusted tests of the cost of
+    /// one loop of the test body; median and spread over repetitions; ranked by median.
+    func summarize(efficiencyRun: Int64, plans: [Plan], method: String, maxNoise: Double, report: inout EfficiencyReport) throws {
+        let column = method == "instructions" ? "CAST(instructions AS REAL)" : "cpu_s"
+        try db.transaction {
+            for plan in plans {
+                var summaries: [(Int64, EfficiencyMath.Summary?)] = []
+                for solution in plan.solutions {
+                    let rows = try db.rows("""
+                        SELECT repetition, sum(\(column) / loops), sum(status != 'pass') FROM timings
+                        WHERE efficiency_run_id = ? AND solution_id = ? GROUP BY repetition
+                        """, efficiencyRun, solution.id)
+                    let failed = rows.contains { ($0[2].int ?? 1) > 0 || $0[1].isNull }
+                    summaries.append((solution.id, failed ? nil : EfficiencyMath.summarize(rows.compactMap { $0[1].double }, maxNoise: maxNoise)))
+                }
+                let ranked = summaries.filter { $0.1.map { !$0.noisy } ?? false }.sorted { ($0.1!.median, $0.0) < ($1.1!.median, $1.0) }
+                let rank = Dictionary(uniqueKeysWithValues: ranked.enumerated().map { ($1.0, $0 + 1) })
+                for (solution, summary) in summaries {
+                    let status = summary == nil ? "failed" : (summary!.noisy ? "noisy" : "ranked")
+                    switch status {
+                    case "ranked": report.ranked += 1
+                    case "noisy": report.noisy += 1
+                    default: report.failed += 1
+                    }
+                    try db.run("""
+                        INSERT INTO efficiency_results (efficiency_run_id, solution_id, problem_id, status, median, spread, unit, rank)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, efficiencyRun, solution, plan.problem, status, summary?.median, summary?.spread,
+                               method == "instructions" ? "instructions" : "seconds", rank[solution])
+                }
+            }
+        }
+    }
+
+    /// Kendall's tau-b between two efficiency runs' medians, averaged over problems where
+    /// both ranked at least two solutions.
+    public static func agreement(_ db: Database, _ a: Int64, _ b: Int64) throws -> (problems: Int, kendall: Double?) {
+        let rows = try db.rows("""
+            SELECT x.problem_id, x.median, y.median FROM efficiency_results x
+            JOIN efficiency_results y ON y.solution_id = x.solution_id AND y.efficiency_run_id = ?
+            WHERE x.efficiency_run_id = ? AND x.status = 'ranked' AND y.status = 'ranked'
+            ORDER BY x.problem_id
+            """, b, a)
+        var groups: [Int64: [(Double, Double)]] = [:]
+        for row in rows { groups[row[0].int64!, default: []].append((row[1].double!, row[2].double!)) }
+        let taus = groups.values.filter { $0.count >= 2 }.compactMap { Statistics.kendallTauB($0.map(\.0), $0.map(\.1)) }
+        return (taus.count, taus.isEmpty ? nil : taus.reduce(0, +) / Double(taus.count))
+    }
+}
