@@ -1,0 +1,59 @@
+import XCTest
+
+@testable import CodeDPOKit
+
+final class EfficiencyMathTests: XCTestCase {
+    func testMedianSpreadAndNoise() {
+        XCTAssertEqual(EfficiencyMath.median([3, 1, 2]), 2)
+        XCTAssertEqual(EfficiencyMath.median([4, 1, 2, 3]), 2.5)
+        XCTAssertEqual(EfficiencyMath.spread([1, 1, 1, 1, 100]), 0, "one disturbed repetition does not move the spread")
+        XCTAssertFalse(EfficiencyMath.summarize([1.0, 1.01, 0.99, 1.0, 1.02], maxNoise: 0.1).noisy)
+        XCTAssertTrue(EfficiencyMath.summarize([1.0, 2.0, 0.5, 1.5, 3.0], maxNoise: 0.1).noisy)
+    }
+}
+
+/// Constructed solutions whose speed differs by a known factor, timed for real.
+final class EfficiencyTimingTests: XCTestCase {
+    func testLinearBeatsQuadraticInEveryOneOfTenRuns() throws {
+        guard let python = try? PythonInterpreter.resolve() else { throw XCTSkip("no Python 3: timing test skipped") }
+        let db = try migratedDatabase(self)
+        let runID = try RunLog(db).start(command: "test", argv: [])
+        try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, run_id) VALUES ('D/1', 'd', 'def has_duplicate(xs):\n', 'has_duplicate', ?)", runID)
+        let linear = "def has_duplicate(xs):\n    return len(set(xs)) != len(xs)\n"
+        let quadratic = "def has_duplicate(xs):\n    for i in range(len(xs)):\n        for j in range(i + 1, len(xs)):\n            if xs[i] == xs[j]:\n                return True\n    return False\n"
+        let wrong = "def has_duplicate(xs):\n    return False\n"
+        for (i, code) in [linear, quadratic, wrong].enumerated() {
+            try db.run("INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (1, ?, ?, 1, ?)", "s\(i)", code, runID)
+        }
+        for (i, test) in ["assert has_duplicate(list(range(300))) == False", "assert has_duplicate(list(range(300)) + [7]) == True"].enumerated() {
+            try db.run("INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (1, 'generated', ?, ?, 1, ?)", "t\(i)", test, runID)
+        }
+        var settings = ExecutionSettings(interpreter: python)
+        settings.timeout = 5
+        var execute = ExecuteOptions(settings: settings)
+        execute.jobs = 1
+        _ = try Executor(db: db, runID: runID, options: execute).run()
+        let score = try ScoreRunner(db: db, runID: runID, configID: 1).run(PassCount())
+        var options = EfficiencyOptions()
+        options.repeatCount = 3
+        options.minSeconds = 0.005
+        options.maxNoise = 0.5
+        for run in 0..<10 {
+            options.seed = UInt64(run)
+            let report = try EfficiencyRunner(db: db, runID: runID).run(scoreRun: score.scoreRunID, options: options)
+            XCTAssertEqual(report.trustedTests, 2)
+            XCTAssertEqual(report.timedSolutions, 2, "the wrong solution fails a trusted test and is not timed")
+            let ranks = try db.rows("SELECT solution_id, rank FROM efficiency_results WHERE efficiency_run_id = ? ORDER BY solution_id", report.efficiencyRunID).map(\.values)
+            XCTAssertEqual(ranks, [[.integer(1), .integer(1)], [.integer(2), .integer(2)]], "run \(run): the O(n) solution must be faster")
+            XCTAssertEqual(try db.int("SELECT count(*) FROM timings WHERE efficiency_run_id = ?", report.efficiencyRunID), 2 * 2 * 3)
+            XCTAssertGreaterThan(try db.int("SELECT min(loops) FROM timings WHERE efficiency_run_id = ?", report.efficiencyRunID) ?? 0, 1,
+                                 "tiny tests are repeated until measurable")
+        }
+        var policy = PairPolicy()
+        policy.correctness = false
+        let pairs = try PairBuilder(db: db, runID: runID).build(name: "fast", scoreRun: score.scoreRunID, efficiencyRun: 10, policy: policy)
+        XCTAssertEqual(pairs.efficiencyPairs, 1)
+        XCTAssertEqual(try db.rows("SELECT chosen_solution_id, rejected_solution_id FROM pairs WHERE kind = 'efficiency'").map(\.values), [[.integer(1), .integer(2)]])
+        XCTAssertGreaterThan(try db.scalar("SELECT margin FROM pairs WHERE kind = 'efficiency'")?.double ?? 0, 2, "set() is several times faster than the double loop")
+    }
+}
