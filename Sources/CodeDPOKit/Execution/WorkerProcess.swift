@@ -37,8 +37,22 @@ final class WorkerProcess {
     deinit { stop() }
 
     /// The command that starts a worker: the interpreter, inside bubblewrap when asked.
+    /// The harness is read from a read-only file in the scratch folder: as one `-c` argument
+    /// it would hit Linux's 128 KiB limit on a single argument as it grows.
+    func harnessFile() throws -> String {
+        let path = scratch + "/codedpo-harness.py"
+        if !FileManager.default.fileExists(atPath: path) {
+            try ExecutionSettings.harnessSource.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+        }
+        return path
+    }
+
     func command() throws -> (String, [String]) {
-        let python = [settings.interpreter.path, "-I", "-S", "-u", "-c", ExecutionSettings.harnessSource]
+        let host = try harnessFile()
+        let inside = settings.isolation == .bwrap ? "/tmp/codedpo-harness.py" : host
+        let loader = "import sys; exec(compile(open(sys.argv[1]).read(), '<codedpo-harness>', 'exec'))"
+        let python = [settings.interpreter.path, "-I", "-S", "-u", "-c", loader, inside]
         switch settings.isolation {
         case .process:
             return (python[0], Array(python.dropFirst()))
@@ -47,6 +61,7 @@ final class WorkerProcess {
                 throw StoreError("--isolation bwrap needs bubblewrap: apt-get install -y bubblewrap (or use --isolation process)")
             }
             return (bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                            "--ro-bind", host, inside,
                             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
                             "--chdir", "/tmp", "--"] + python)
         }
