@@ -255,8 +255,8 @@ CREATE TABLE timings (
     test_id INTEGER NOT NULL REFERENCES tests (id),
     repetition INTEGER NOT NULL CHECK (repetition >= 0),
     loops INTEGER NOT NULL DEFAULT 1 CHECK (loops >= 1),
-    status TEXT NOT NULL DEFAULT 'ok'
-        CHECK (status IN ('ok', 'fail', 'error', 'timeout', 'memory', 'crash', 'load_error')),
+    status TEXT NOT NULL DEFAULT 'pass'
+        CHECK (status IN ('pass', 'fail', 'error', 'timeout', 'memory', 'crash', 'load_error')),
     cpu_s REAL,
     wall_s REAL,
     instructions INTEGER,

