@@ -142,7 +142,8 @@ class Harness(object):
     def is_warm_loader(self, pid):
         """The loader the worker forks ahead for the next job: a direct
         child of the worker, leader of its own process group, with no
-        process below it, sitting in an existing job directory of its own."""
+        process below it, sitting in an existing job directory of its own
+        (or, just forked and not set up yet, still in the worker's)."""
         table = process_table()
         if table.get(pid, (None, None)) != (self.proc.pid, pid):
             return False
@@ -150,6 +151,8 @@ class Harness(object):
             return False
         try:
             cwd = os.readlink("/proc/%d/cwd" % pid)
+            if cwd == os.readlink("/proc/%d/cwd" % self.proc.pid):
+                return True
         except OSError:
             return False
         return os.path.basename(cwd).startswith("codedpo-job-") and os.path.isdir(cwd)

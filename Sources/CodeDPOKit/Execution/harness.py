@@ -3,10 +3,12 @@
 The Swift side starts N workers as ``python3 -I -S -u -c <this source>`` and
 talks to each over JSON lines: requests on the worker's stdin, replies on its
 stdout, diagnostics on its stderr.  The worker itself never runs untrusted
-code; it forks child processes that do.  (At start it re-executes the same
-interpreter, same pid and fds, on a small bootstrap that compiles this
-source with compile(): run as `-c`, the syntax tree of the whole file would
-stay allocated, ~4 MB that every fork and exit of a loader pays for.)
+code; it forks child processes that do.  (Started as `-c <this source>`, it
+re-executes the same interpreter, same pid and fds, on a small bootstrap
+that compiles this source with compile(): run as `-c`, the syntax tree of
+the whole file would stay allocated, ~4 MB that every fork and exit of a
+loader pays for.  Loaded with compile() already -- as WorkerProcess.swift
+does, from a file -- it has nothing to do.)
 
 NOT A SECURITY BOUNDARY.  Everything below raises the bar against *accidents*
 of model-generated code (infinite loops, runaway memory, stray processes,
