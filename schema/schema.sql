@@ -119,8 +119,13 @@ CREATE TABLE generations (
 );
 CREATE INDEX generations_by_problem ON generations (problem_id, stage);
 CREATE INDEX generations_by_seed ON generations (seed_id, stage);
+-- slot is unique per stage and problem (or seed): no two requests are recorded as the same one.
+CREATE UNIQUE INDEX generations_by_slot
+    ON generations (stage, ifnull(problem_id, 0), ifnull(seed_id, 0), slot);
 
--- One row per choice of a generation's response, with whether it parsed (and why not).
+-- One row per choice of a generation's response, with whether it parsed (and why not),
+-- how many problems, solutions or tests it yielded (items), and how it was parsed (details:
+-- for tests, which asserts were dropped and why).
 CREATE TABLE generation_outputs (
     id INTEGER PRIMARY KEY,
     generation_id INTEGER NOT NULL REFERENCES generations (id),
@@ -129,6 +134,8 @@ CREATE TABLE generation_outputs (
     finish_reason TEXT,
     parse_status TEXT NOT NULL CHECK (parse_status IN ('ok', 'unparseable')),
     parse_error TEXT,
+    items INTEGER NOT NULL DEFAULT 0 CHECK (items >= 0),
+    details TEXT CHECK (details IS NULL OR json_valid(details)),
     UNIQUE (generation_id, choice_index)
 );
 
@@ -399,6 +406,29 @@ SELECT
     (SELECT count(*) FROM tests t WHERE t.problem_id = p.id AND t.kind = 'generated') AS generated_tests,
     (SELECT count(*) FROM tests t WHERE t.problem_id = p.id AND t.kind = 'ground_truth') AS ground_truth_tests
 FROM problems p;
+
+-- Per stage, model and status: requests, HTTP attempts, choices returned, choices that
+-- parsed, items they yielded, tokens and mean latency.
+CREATE VIEW generation_summary AS
+SELECT
+    g.stage,
+    g.model,
+    g.status,
+    count(*) AS requests,
+    sum(g.attempts) AS attempts,
+    coalesce(sum(o.choices), 0) AS choices,
+    coalesce(sum(o.parsed), 0) AS parsed,
+    coalesce(sum(o.items), 0) AS items,
+    coalesce(sum(g.prompt_tokens), 0) AS prompt_tokens,
+    coalesce(sum(g.completion_tokens), 0) AS completion_tokens,
+    avg(g.latency_s) AS mean_latency_s
+FROM generations g
+LEFT JOIN (
+    SELECT generation_id, count(*) AS choices, sum(parse_status = 'ok') AS parsed, sum(items) AS items
+    FROM generation_outputs
+    GROUP BY generation_id
+) o ON o.generation_id = g.id
+GROUP BY g.stage, g.model, g.status;
 
 -- Verdicts with their problem and test kind; passed is 1 for pass, else 0.
 CREATE VIEW pass_matrix AS

@@ -13,7 +13,7 @@ final class FoundationCLITests: XCTestCase {
     func testInitCreatesThenLeavesAnUpToDateDatabaseAlone() throws {
         let first = try CLI.run(["init", "--db", db])
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stdout.contains("Created \(db): schema version 1"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("Created \(db): schema version \(Migrator().latestVersion)"), first.stdout)
         let second = try CLI.run(["init", "--db", db])
         XCTAssertEqual(second.status, 0)
         XCTAssertTrue(second.stdout.contains("already initialized"), second.stdout)
@@ -86,7 +86,7 @@ final class FoundationCLITests: XCTestCase {
         XCTAssertEqual(stats["tables"]?["runs"], .int(1))
         XCTAssertEqual(stats["tables"]?["executions"], .int(0))
         XCTAssertEqual(stats["breakdowns"]?["runs.status"]?["ok"], .int(1))
-        XCTAssertEqual(stats["schema_version"], .int(1))
+        XCTAssertEqual(stats["schema_version"], .int(Int64(Migrator().latestVersion)))
     }
 
     func testMigrateShowsAppliedAndPending() throws {

@@ -1,7 +1,9 @@
 """Throughput benchmark of Sources/CodeDPOKit/Execution/harness.py.
 
-Starts one worker the way the Swift side does
-(`python -I -S -u -c <source>`), sends every solution of a workload as one
+Starts one worker as `python -I -S -u -c <source>` (the Swift side now
+compiles the file through a one-line -c loader instead; the harness
+re-executes itself into the same state, see its docstring), sends every
+solution of a workload as one
 job carrying ALL the tests of its problem (the same test ids and code again
 for each solution), and prints tests/s per isolation mode next to a bare
 in-process loop over the same solutions and asserts (the speed limit: exec
@@ -14,6 +16,11 @@ Run from the package root:
 Options: --modes namespace,fork  --timeout S  --jobs N  --tests N  --repeat N
          --no-limit (skip the in-process loops)  --harness FILE
          --profile-worker FILE (cProfile of the worker, namespace mode)
+Per mode: tests/s, wall and CPU microseconds per test (CPU: the worker and
+all its loaders, from RUSAGE_CHILDREN), verdict counts, and the rate as a
+fraction of the in-process exec(source) loop.  BENCH_VERBOSE=1 also prints
+the worker's own share of the CPU.  The load average is printed before and
+after: on a busy 2-core machine the numbers move by 10-30% run to run.
 """
 
 import argparse

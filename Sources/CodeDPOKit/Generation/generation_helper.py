@@ -197,14 +197,26 @@ def sanitize(code, tree, entry_point):
                 for other in definitions[name]:
                     if other not in keep and (other <= index or not isinstance(body[other], (ast.Assign, ast.AnnAssign))):
                         pending.append(other)
-    parts = []
+    # Keep the program's own text (spacing and comments) minus the dropped statements and
+    # the comment lines right above them ("# Example usage:").
+    removed = set()
     dropped = 0
     for index, node in enumerate(body):
         if isinstance(node, (ast.Import, ast.ImportFrom)) or index in keep:
-            parts.append(segment(lines, node))
-        else:
-            dropped += 1
-    return '\n\n'.join(parts).strip('\n') + '\n', dropped
+            continue
+        dropped += 1
+        first = min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
+        removed.update(range(first, node.end_lineno + 1))
+        above = first - 1
+        while above >= 1 and (not lines[above - 1].strip() or lines[above - 1].lstrip().startswith('#')) \
+                and not lines[above - 1].startswith((' ', '\t')):
+            removed.add(above)
+            above -= 1
+    kept_lines = [line for number, line in enumerate(lines, 1) if number not in removed]
+    while kept_lines and (not kept_lines[-1].strip() or kept_lines[-1].lstrip().startswith('#')) and not kept_lines[-1].startswith((' ', '\t')):
+        kept_lines.pop()
+    text = re.sub(r'\n{4,}', '\n\n\n', '\n'.join(kept_lines)).strip('\n') + '\n'
+    return text, dropped
 
 
 def prompt_imports(prompt):
@@ -256,7 +268,8 @@ def solution(req):
         function = [n for n in ast.parse(sanitized).body
                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == entry_point][-1]
         if is_stub(function):
-            attempts.append('%s: %s has no body (only a docstring, pass or ...)' % (label, entry_point))
+            if not label.endswith('+prompt'):  # there, the stub is the prompt's own
+                attempts.append('%s: %s has no body (only a docstring, pass or ...)' % (label, entry_point))
             continue
         return {'code': sanitized, 'source': label, 'dropped': dropped}
     if attempts:
