@@ -49,13 +49,13 @@ struct EvalCommand: ParsableCommand {
         }
         if !configsToRun.isEmpty && !noExecute {
             let writable = try database.openForWriting()
+            let interrupt = InterruptFlag()
+            interrupt.install()
             for (configID, _) in configsToRun.sorted(by: { $0.key < $1.key }) {
                 var options = ExecuteOptions(settings: try ExecutionSettings.load(configID: configID, from: writable))
                 options.testKinds = [.groundTruth]
                 options.jobs = jobs
                 Terminal.note("running ground-truth tests under config \(configID) first")
-                let interrupt = InterruptFlag()
-                interrupt.install()
                 let progress = ProgressLine()
                 let log = RunLog(writable)
                 let runID = try log.start(command: "execute", argv: CommandLine.arguments,

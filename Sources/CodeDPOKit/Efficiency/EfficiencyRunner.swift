@@ -85,7 +85,6 @@ public struct EfficiencyRunner {
                 """, configID, top).map { (id: $0[0].int64!, code: $0[1].string!) }
             guard !tests.isEmpty else { continue }
             let trusted = tests.map(\.id)
-            let placeholders = trusted.map { _ in "?" }.joined(separator: ", ")
             var bindings: [SQLBindable] = [configID, problemID]
             bindings += trusted.map { $0 as SQLBindable }
             bindings.append(trusted.count)
@@ -95,7 +94,6 @@ public struct EfficiencyRunner {
                     AND e.status = 'pass' AND e.test_id IN (\((0..<trusted.count).map { "?\($0 + 3)" }.joined(separator: ", ")))) = ?\(trusted.count + 3)
                 ORDER BY s.id
                 """)
-            _ = placeholders
             try statement.bind(bindings)
             let solutions = try statement.rows().map { (id: $0[0].int64!, code: $0[1].string!) }
             plans.append(Plan(problem: problemID, tests: tests, solutions: solutions))
@@ -106,7 +104,7 @@ public struct EfficiencyRunner {
     public func run(scoreRun: Int64, options: EfficiencyOptions, progress: (Int, Int) -> Void = { _, _ in },
                     shouldStop: () -> Bool = { false }) throws -> EfficiencyReport {
         let start = DispatchTime.now().uptimeNanoseconds
-        let run = try Evaluator(db: db).scoreRun(scoreRun)
+        let run = try ScoreRunRecord.load(db, scoreRun)
         var settings = try ExecutionSettings.load(configID: run.configID, from: db)
         // Timing needs each test to run many times in one go: the per-test limit grows with it.
         settings.timeout = max(settings.timeout, 60)
@@ -126,7 +124,7 @@ public struct EfficiencyRunner {
         report.problems = plans.count
         report.trustedTests = plans.reduce(0) { $0 + $1.tests.count }
         report.timedSolutions = plans.reduce(0) { $0 + $1.solutions.count }
-        let scratch = try Executor(db: db, runID: runID, options: ExecuteOptions(settings: settings)).makeScratch()
+        let scratch = try WorkerProcess.makeScratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let worker = WorkerProcess(settings: settings, scratch: scratch)
         defer { worker.stop() }
@@ -143,7 +141,7 @@ public struct EfficiencyRunner {
         var done = 0
         for repetition in 0..<options.repeatCount {
             var order: [(Plan, (id: Int64, code: String))] = plans.flatMap { plan in plan.solutions.map { (plan, $0) } }
-            order = Exporter.shuffled(order, seed: options.seed &+ UInt64(repetition))
+            order = seededShuffle(order, seed: options.seed &+ UInt64(repetition))
             var batch: [(Int64, [Verdict])] = []
             for (plan, solution) in order {
                 if shouldStop() { throw StoreError("efficiency run stopped: nothing of efficiency run \(report.efficiencyRunID) but its trusted tests was kept") }

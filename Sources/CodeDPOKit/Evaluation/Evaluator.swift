@@ -92,12 +92,7 @@ public struct Evaluator {
 
     public init(db: Database) { self.db = db }
 
-    public func scoreRun(_ id: Int64) throws -> (strategy: String, parameters: JSON, configID: Int64, finalIteration: Int) {
-        guard let row = try db.rows("SELECT strategy, parameters, config_id, final_iteration FROM score_runs WHERE id = ?", id).first else {
-            throw StoreError("no score run \(id): list them with `codedpo score-runs`")
-        }
-        return (row[0].string!, try JSON.parse(row[1].string!), row[2].int64!, row[3].int!)
-    }
+    public func scoreRun(_ id: Int64) throws -> ScoreRunRecord { try ScoreRunRecord.load(db, id) }
 
     /// Ground-truth (solution, test) pairs of the scored problems that have no verdict yet.
     public func missingGroundTruth(scoreRun id: Int64) throws -> Int {

@@ -209,7 +209,7 @@ public final class Executor {
         report.planned = jobs.reduce(0) { $0 + $1.tests.count }
         guard !jobs.isEmpty else { return report }
 
-        let scratch = try makeScratch()
+        let scratch = try WorkerProcess.makeScratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let workerCount = max(1, min(options.jobs, jobs.count))
         let workers = (0..<workerCount).map { _ in WorkerProcess(settings: options.settings, scratch: scratch) }
@@ -307,12 +307,6 @@ public final class Executor {
         report.seconds = elapsed()
         progress(ExecuteProgress(planned: report.planned, done: report.done, counts: report.counts, elapsed: report.seconds))
         return report
-    }
-
-    func makeScratch() throws -> String {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("codedpo-exec-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return base.path
     }
 }
 

@@ -37,7 +37,13 @@ final class WorkerProcess {
 
     deinit { stop() }
 
-    /// The command that starts a worker: the interpreter, inside bubblewrap when asked.
+    /// A private (0700) folder for one run's workers: their home, temp root and harness file.
+    static func makeScratch() throws -> String {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("codedpo-exec-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return base.path
+    }
+
     /// The harness is read from a read-only file in the scratch folder: as one `-c` argument
     /// it would hit Linux's 128 KiB limit on a single argument as it grows.
     func harnessFile() throws -> String {
@@ -49,6 +55,7 @@ final class WorkerProcess {
         return path
     }
 
+    /// The command that starts a worker: the interpreter, inside bubblewrap when asked.
     func command() throws -> (String, [String]) {
         let host = try harnessFile()
         let inside = settings.isolation == .bwrap ? "/tmp/codedpo-harness.py" : host

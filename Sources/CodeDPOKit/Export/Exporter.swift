@@ -55,24 +55,6 @@ public struct Exporter {
         return Double(value >> 11) / Double(1 << 53) < share
     }
 
-    static func shuffled<T>(_ items: [T], seed: UInt64) -> [T] {
-        var state = seed &+ 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        var result = items
-        if result.count > 1 {
-            for i in stride(from: result.count - 1, to: 0, by: -1) {
-                result.swapAt(i, Int(next() % UInt64(i + 1)))
-            }
-        }
-        return result
-    }
-
     func paths(for options: ExportOptions) -> (train: String, validation: String?, manifest: String) {
         let url = URL(fileURLWithPath: options.out)
         let base = url.deletingPathExtension().path
@@ -93,7 +75,7 @@ public struct Exporter {
             SELECT pr.id, p.external_id FROM pairs pr JOIN problems p ON p.id = pr.problem_id
             WHERE pr.pair_set_id = ? AND pr.kind IN (\(kinds)) ORDER BY pr.id
             """, setID).map { ($0[0].int64!, $0[1].string!) }
-        if let seed = options.shuffleSeed { ids = Self.shuffled(ids, seed: seed) }
+        if let seed = options.shuffleSeed { ids = seededShuffle(ids, seed: seed) }
         if let limit = options.limit { ids = Array(ids.prefix(limit)) }
         let (trainPath, validationPath, manifestPath) = paths(for: options)
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: trainPath).deletingLastPathComponent(), withIntermediateDirectories: true)

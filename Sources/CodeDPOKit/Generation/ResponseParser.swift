@@ -48,10 +48,7 @@ public final class ResponseParser {
     private let service: PythonLineService
 
     public init(python: String? = nil) throws {
-        guard let source = EmbeddedKit.files["generation_helper.py"] else {
-            throw GenerationError("the generation helper is missing from this build")
-        }
-        service = try PythonLineService(interpreter: try PythonInterpreter.resolve(python), source: source)
+        service = try PythonLineService(interpreter: try PythonInterpreter.resolve(python), helper: "generation_helper.py")
     }
 
     /// Parses every request with one round trip to Python.

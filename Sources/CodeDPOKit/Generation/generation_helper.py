@@ -290,46 +290,6 @@ def is_stub(function):
 
 # ---------------------------------------------------------------- tests
 
-def logical_lines(source):
-    """Physical lines joined while a bracket or string is open or a line ends with '\\'."""
-    result, current, depth, quote = [], [], 0, None
-    for line in source.split('\n'):
-        current.append(line)
-        i = 0
-        while i < len(line):
-            c = line[i]
-            if quote:
-                if c == '\\':
-                    i += 2
-                    continue
-                if line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                    continue
-                i += 1
-                continue
-            if c == '#':
-                break
-            if c in '\'"':
-                triple = line[i:i + 3]
-                quote = triple if triple in ('"""', "'''") else c
-                i += len(quote)
-                continue
-            if c in '([{':
-                depth += 1
-            elif c in ')]}':
-                depth = max(0, depth - 1)
-            i += 1
-        if quote and len(quote) == 1:
-            quote = None
-        if depth == 0 and not quote and not line.rstrip().endswith('\\'):
-            result.append('\n'.join(current))
-            current = []
-    if current and any(l.strip() for l in current):
-        result.append('\n'.join(current))
-    return result
-
-
 def assert_nodes(unit):
     """(assert node, its source lines, enclosing function, module tree) for every assert in
     a unit of code; a unit that does not parse is read statement by statement."""

@@ -120,8 +120,7 @@ public final class Importer {
 
     func helper() throws -> PythonLineService {
         if let helperService { return helperService }
-        guard let source = EmbeddedKit.files["ingest_helper.py"] else { throw StoreError("the ingest helper is missing from this build") }
-        let service = try PythonLineService(interpreter: try PythonInterpreter.resolve(options.python), source: source)
+        let service = try PythonLineService(interpreter: try PythonInterpreter.resolve(options.python), helper: "ingest_helper.py")
         helperService = service
         return service
     }

@@ -140,60 +140,14 @@ def codet_tests(req):
     return {'tests': kept, 'dropped': len(parts) - len(kept)}
 
 
-def logical_lines(source):
-    """Split source into logical lines: physical lines joined while a bracket is open, a
-    string is open, or the line ends with a backslash. Yields (indent, text)."""
-    lines = source.replace('\r\n', '\n').replace('\r', '\n').split('\n')
-    result = []
-    current = []
-    depth = 0
-    quote = None
-    for line in lines:
-        current.append(line)
-        i = 0
-        while i < len(line):
-            c = line[i]
-            if quote:
-                if c == '\\':
-                    i += 2
-                    continue
-                if line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                    continue
-                i += 1
-                continue
-            if c == '#':
-                break
-            if c in '\'"':
-                triple = line[i:i + 3]
-                quote = triple if triple in ('"""', "'''") else c
-                i += len(quote)
-                continue
-            if c in '([{':
-                depth += 1
-            elif c in ')]}':
-                depth = max(0, depth - 1)
-            i += 1
-        if quote and len(quote) == 1:
-            quote = None  # an unterminated one-line string ends with its line
-        if depth == 0 and not quote and not line.rstrip().endswith('\\'):
-            text = '\n'.join(current)
-            result.append((len(current[0]) - len(current[0].lstrip(' \t')), text))
-            current = []
-    if current and any(l.strip() for l in current):
-        text = '\n'.join(current)
-        result.append((len(current[0]) - len(current[0].lstrip(' \t')), text))
-    return result
-
-
 def assert_lines(req):
     """AgentCoder's generated test blocks: every column-0 assert statement (one logical
     line, continuation lines included) that mentions the entry point by name."""
     entry_point = req['entry_point'].strip()
     pattern = re.compile(r'\b%s\b' % re.escape(entry_point))
     tests, dropped = [], 0
-    for indent, text in logical_lines(req['block']):
+    for text in logical_lines(req['block']):
+        indent = len(text) - len(text.lstrip(' \t'))
         stripped = text.lstrip()
         if indent != 0 or not re.match(r'assert\b', stripped):
             continue

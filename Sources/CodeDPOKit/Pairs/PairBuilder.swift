@@ -32,7 +32,7 @@ public struct PairBuilder {
         if let existing = try db.int("SELECT id FROM pair_sets WHERE name = ?", name) {
             throw StoreError("a pair set named \"\(name)\" already exists (id \(existing)): pair sets are never overwritten; choose another --name")
         }
-        let run = try Evaluator(db: db).scoreRun(scoreRun)
+        let run = try ScoreRunRecord.load(db, scoreRun)
         if let efficiencyRun, try db.int("SELECT count(*) FROM efficiency_runs WHERE id = ?", efficiencyRun) != 1 {
             throw StoreError("no efficiency run \(efficiencyRun): run `codedpo efficiency --score-run \(scoreRun)` first")
         }

@@ -66,6 +66,15 @@ public final class PythonLineService {
     private var start = 0
     private let stderrPipe = Pipe()
 
+    /// Starts one of the embedded helpers (`ingest_helper.py`, `generation_helper.py`), with
+    /// the code they share (`python_shared.py`) in front of it.
+    public convenience init(interpreter: PythonInterpreter, helper name: String) throws {
+        guard let shared = EmbeddedKit.files["python_shared.py"], let source = EmbeddedKit.files[name] else {
+            throw StoreError("the Python helper \(name) is missing from this build")
+        }
+        try self.init(interpreter: interpreter, source: shared + "\n" + source)
+    }
+
     public init(interpreter: PythonInterpreter, source: String) throws {
         process.executableURL = URL(fileURLWithPath: interpreter.path)
         process.arguments = ["-I", "-S", "-u", "-c", source]
