@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds every `.sql` and `.py` file of a target into one generated Swift file.
+/// Embeds every `.sql`, `.py` and `.jsonl` file of a target into one generated Swift file.
 ///
 /// The files are not declared as resources: SwiftPM hands unhandled files to build-tool
 /// plugins, tracks their edits, and no resource bundle is needed next to the binary.
@@ -11,7 +11,7 @@ struct EmbedFiles: BuildToolPlugin {
         guard let module = target as? SourceModuleTarget else { return [] }
         let inputs = module.sourceFiles
             .map(\.url)
-            .filter { ["sql", "py"].contains($0.pathExtension) }
+            .filter { ["sql", "py", "jsonl"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
         let typeName = "Embedded" + module.moduleName.replacingOccurrences(of: "CodeDPO", with: "")
         let output = context.pluginWorkDirectoryURL.appending(path: "\(typeName).swift")

@@ -21,7 +21,7 @@ struct CodeDPOCommand: AsyncParsableCommand {
         version: CodeDPO.version,
         subcommands: [
             InitCommand.self, MigrateCommand.self, ImportCommand.self, GenerateCommand.self, ExecuteCommand.self, ScoreCommand.self, ScoreRunsCommand.self, ScoresCommand.self, CompareCommand.self, EvalCommand.self, EfficiencyCommand.self, PairsCommand.self, ExportCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
-            BenchCommand.self,
+            DemoCommand.self, RunCommand.self, ReportCommand.self, MergeCommand.self, BenchCommand.self,
         ]
     )
 
