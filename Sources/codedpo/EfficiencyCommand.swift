@@ -53,7 +53,8 @@ struct EfficiencyRun: ParsableCommand {
         if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N, e.g. 0/4") }
     }
 
-    func run() throws {
+    /// The options these flags describe (also how `run --config` recognizes a finished run).
+    func options() -> EfficiencyOptions {
         var options = EfficiencyOptions()
         options.repeatCount = `repeat`
         options.minSeconds = scale
@@ -62,12 +63,17 @@ struct EfficiencyRun: ParsableCommand {
         options.seed = seed
         options.problems = problem
         options.shard = shard.flatMap(Shard.init)
+        return options
+    }
+
+    func run() throws {
+        let options = options()
         let db = try database.openForWriting()
         let interrupt = InterruptFlag()
         interrupt.install()
         let progress = ProgressLine()
         let start = Date()
-        let report = try RunLog(db).record(command: "efficiency", argv: CommandLine.arguments, parameters: .object([
+        let report = try RunLog(db).record(command: "efficiency", argv: Invocation.arguments, parameters: .object([
             ("score_run", .int(scoreRun)), ("options", options.json),
         ]), summary: { $0.json }) { runID in
             try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options, progress: { done, total in

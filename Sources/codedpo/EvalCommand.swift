@@ -58,7 +58,7 @@ struct EvalCommand: ParsableCommand {
                 Terminal.note("running ground-truth tests under config \(configID) first")
                 let progress = ProgressLine()
                 let log = RunLog(writable)
-                let runID = try log.start(command: "execute", argv: CommandLine.arguments,
+                let runID = try log.start(command: "execute", argv: Invocation.arguments,
                                           parameters: .object([("for", "eval"), ("config_id", .int(configID)), ("tests", JSON(["ground_truth"]))]))
                 let report = try Executor(db: writable, runID: runID, options: options).run(progress: { state in
                     progress.update("\(ProgressLine.bar(Double(state.done) / Double(max(state.planned, 1)))) \(state.done)/\(state.planned) ground-truth verdicts", elapsed: state.elapsed)

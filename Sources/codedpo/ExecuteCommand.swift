@@ -136,7 +136,7 @@ struct ExecuteCommand: ParsableCommand {
         interrupt.install()
         let progress = ProgressLine(quiet: quiet)
         let log = RunLog(db)
-        let runID = try log.start(command: "execute", argv: CommandLine.arguments, parameters: .object([
+        let runID = try log.start(command: "execute", argv: Invocation.arguments, parameters: .object([
             ("settings", settings.parameters), ("harness_sha256", .string(ExecutionSettings.harnessHash)), ("jobs", .int(Int64(jobs))), ("problems", JSON(problem)),
             ("where", JSON(`where`)), ("shard", JSON(shard)), ("tests", JSON(tests.map(\.rawValue))),
             ("retry", JSON(retry)), ("from_config", JSON(fromConfig)),

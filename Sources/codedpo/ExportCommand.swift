@@ -57,7 +57,7 @@ struct ExportCommand: ParsableCommand {
         if !kind.isEmpty { options.kinds = kind }
         options.balance = balance
         let db = try database.openForWriting()
-        let report = try RunLog(db).record(command: "export", argv: CommandLine.arguments, parameters: .object([
+        let report = try RunLog(db).record(command: "export", argv: Invocation.arguments, parameters: .object([
             ("pair_set", .string(pairSet)), ("format", .string(format.rawValue)), ("out", .string(out)), ("split", JSON(split)),
             ("limit", JSON(limit)), ("shuffle", .bool(shuffle)), ("seed", .int(Int64(bitPattern: seed))), ("kinds", JSON(options.kinds)),
         ])) { runID in try Exporter(db: db, runID: runID).export(pairSet: pairSet, options: options) }

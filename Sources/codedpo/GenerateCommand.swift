@@ -235,7 +235,7 @@ struct GenerateCommand: AsyncParsableCommand {
         var parameters = options.parameters.objectValue ?? []
         parameters += [("problems", JSON(problem)), ("seeds", .array(seedID.map { .int($0) })), ("where", JSON(`where`)),
                        ("shard", JSON(shard)), ("limit", JSON(limit)), ("api_key_env", .string(keyName)), ("api_key_set", .bool(key != nil))]
-        let runID = try log.start(command: "generate", argv: CommandLine.arguments, parameters: .object(parameters))
+        let runID = try log.start(command: "generate", argv: Invocation.arguments, parameters: .object(parameters))
         if !quiet {
             Terminal.note("\(stage.rawValue) from \(client.storedEndpoint) (\(api.rawValue)), model \(client.model), \(sampleCount) per \(stage == .problems ? "seed" : "problem"); template \(template.name)\(key == nil ? "; no API key ($\(keyName) is unset)" : "")")
         }

@@ -119,7 +119,7 @@ struct ImportCommand: ParsableCommand {
                 ("skip_bad", .bool(skipBad)), ("prompts", JSON(prompts)), ("tests_per_sample", .int(Int64(testsPerSample))),
                 ("model", JSON(model)),
             ])
-            report = try RunLog(db).record(command: "import", argv: CommandLine.arguments, parameters: parameters,
+            report = try RunLog(db).record(command: "import", argv: Invocation.arguments, parameters: parameters,
                                            summary: { $0.json }) { runID in
                 try Importer.run(db: db, runID: runID, files: files, options: options)
             }

@@ -42,3 +42,9 @@ enum Terminal {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
     }
 }
+
+/// The command line recorded in `runs`: the process's own, or, for a stage that
+/// `run --config` drives, the equivalent stand-alone command.
+enum Invocation {
+    nonisolated(unsafe) static var arguments = CommandLine.arguments
+}

@@ -51,7 +51,8 @@ struct PairsBuild: ParsableCommand {
         if efficiencyOnly && efficiencyRun == nil { throw ValidationError("--efficiency-only needs --efficiency-run") }
     }
 
-    func run() throws {
+    /// The policy these flags describe (also how `run --config` recognizes a built set).
+    func policy() -> PairPolicy {
         var policy = PairPolicy()
         policy.minMargin = minMargin
         policy.pairsPerProblem = pairsPerProblem
@@ -60,8 +61,13 @@ struct PairsBuild: ParsableCommand {
         policy.noiseFactor = noiseFactor
         policy.correctness = !efficiencyOnly
         policy.efficiency = efficiencyRun != nil
+        return policy
+    }
+
+    func run() throws {
+        let policy = policy()
         let db = try database.openForWriting()
-        let report = try RunLog(db).record(command: "pairs", argv: CommandLine.arguments, parameters: .object([
+        let report = try RunLog(db).record(command: "pairs", argv: Invocation.arguments, parameters: .object([
             ("name", .string(name)), ("score_run", .int(scoreRun)), ("efficiency_run", JSON(efficiencyRun)), ("policy", policy.json),
         ]), summary: { $0.summary }) { runID in
             try PairBuilder(db: db, runID: runID).build(name: name, scoreRun: scoreRun, efficiencyRun: efficiencyRun, policy: policy)

@@ -109,7 +109,7 @@ struct ScoreCommand: ParsableCommand {
         guard let configID = try config ?? MatrixLoader.latestConfig(db) else {
             throw StoreError("no verdicts to score yet: run `codedpo execute` first")
         }
-        let reports = try RunLog(db).record(command: "score", argv: CommandLine.arguments, parameters: .object([
+        let reports = try RunLog(db).record(command: "score", argv: Invocation.arguments, parameters: .object([
             ("config_id", .int(configID)), ("strategies", .array(chosen.map { .object([("strategy", .string($0.name)), ("parameters", $0.parameters)]) })),
         ]), summary: { .array($0.map(\.json)) }) { runID in
             try chosen.map { try ScoreRunner(db: db, runID: runID, configID: configID).run($0) }
