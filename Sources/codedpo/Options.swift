@@ -34,7 +34,11 @@ struct FormatOptions: ParsableArguments {
 enum Terminal {
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Set while `run --config` drives a step quietly: its one-line summary says enough.
+    nonisolated(unsafe) static var quietNotes = false
+
     static func note(_ message: String) {
+        if quietNotes { return }
         FileHandle.standardError.write(Data(("note: " + message + "\n").utf8))
     }
 

@@ -164,7 +164,11 @@ final class PipelineDriver {
         if verbose { FileHandle.standardError.write(Data("$ codedpo \(full.joined(separator: " "))\n".utf8)) }
         let silence = !verbose && !showOutput
         let saved = silence ? Self.silenceStandardOutput() : -1
-        defer { if saved >= 0 { Self.restoreStandardOutput(saved) } }
+        Terminal.quietNotes = silence
+        defer {
+            if saved >= 0 { Self.restoreStandardOutput(saved) }
+            Terminal.quietNotes = false
+        }
         var command = try CodeDPOCommand.parseAsRoot(full)
         if var asyncCommand = command as? AsyncParsableCommand {
             try await asyncCommand.run()
