@@ -6,6 +6,14 @@ scripts/setup.sh
 # Hugging Face datasets, to load exports the way trainers do (tests skip without it).
 python3 -c "import datasets" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check datasets \
     || echo "test: could not install datasets; the trainer-loading check will be skipped" >&2
+# Chromium, to render `codedpo report` headless (scripts/check_report.py; the report test skips without it).
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+    || if [ "$(id -u)" = 0 ]; then
+        { echo "test: installing chromium" >&2; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+            || echo "test: could not install chromium; the report rendering check will be skipped" >&2
+    else
+        echo "test: chromium is missing (sudo apt-get install -y chromium); the report rendering check will be skipped" >&2
+    fi
 # The executor's Python harness on its own: every hostile behaviour, both isolation modes.
 python3 -m unittest discover -s Tests/harness
 swift build --build-tests

@@ -147,6 +147,24 @@ final class ExecutionTests: XCTestCase {
         }
     }
 
+    /// String hashing is seeded (PYTHONHASHSEED=0), so set order of strings, and verdicts that
+    /// depend on it, are the same in every run and on every shard.
+    func testStringHashingIsTheSameInEveryRun() throws {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: Self.python!.path)
+        probe.arguments = ["-c", "print(hash('codedpo'))"]
+        probe.environment = ["PYTHONHASHSEED": "0"]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        probe.waitUntilExit()
+        let p = try problem("P/hash", tests: ["assert hash('codedpo') == \(expected)", "import sys\nassert '' not in sys.path"])
+        let id = try solution(p, "def f(x):\n    return x\n")
+        _ = try execute { $0.problems = ["P/hash"] }
+        XCTAssertEqual(try statuses(id), ["pass", "pass"])
+    }
+
     func testOnlyMissingPairsRunAndNewTestsMeetOldSolutions() throws {
         let p = try problem("P/inc", tests: ["assert f(1) == 2"])
         let a = try solution(p, "def f(x):\n    return x + 1\n")

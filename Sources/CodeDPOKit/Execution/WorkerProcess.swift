@@ -59,8 +59,12 @@ final class WorkerProcess {
     func command() throws -> (String, [String]) {
         let host = try harnessFile()
         let inside = settings.isolation == .bwrap ? "/tmp/codedpo-harness.py" : host
-        let loader = "import sys; exec(compile(open(sys.argv[1]).read(), '<codedpo-harness>', 'exec'))"
-        let python = [settings.interpreter.path, "-I", "-S", "-u", "-c", loader, inside]
+        // Not -I: it ignores the environment, so PYTHONHASHSEED=0 would not take and a
+        // solution that depends on set or dict order of strings would get a different verdict
+        // each run. The environment is ours alone (start() replaces it); -s drops the user's
+        // site-packages, and the loader drops the working directory from the import path (-P).
+        let loader = "import sys; sys.path[:] = [p for p in sys.path if p]; exec(compile(open(sys.argv[1]).read(), '<codedpo-harness>', 'exec'))"
+        let python = [settings.interpreter.path, "-s", "-S", "-u", "-c", loader, inside]
         switch settings.isolation {
         case .process:
             return (python[0], Array(python.dropFirst()))
