@@ -99,7 +99,7 @@ struct DemoCommand: AsyncParsableCommand {
             ("execute", .object(execute)),
             ("score", .array([.object([("all-strategies", .bool(true))])])),
             ("eval", .object(eval)),
-            ("efficiency", .object([("score", "self-validation"), ("repeat", 3), ("scale", .double(0.002))])),
+            ("efficiency", .object([("score", "self-validation"), ("repeat", 5), ("scale", .double(0.002))])),
             ("pairs", .object([("name", "demo"), ("score", "self-validation"), ("efficiency", .bool(true))])),
             ("export", .array(ExportFormat.allCases.map { format in
                 var fields: [(String, JSON)] = [("format", .string(format.rawValue)), ("out", .string("exports/demo.\(format.rawValue).jsonl"))]

@@ -10,6 +10,36 @@ final class EfficiencyMathTests: XCTestCase {
         XCTAssertFalse(EfficiencyMath.summarize([1.0, 1.01, 0.99, 1.0, 1.02], maxNoise: 0.1).noisy)
         XCTAssertTrue(EfficiencyMath.summarize([1.0, 2.0, 0.5, 1.5, 3.0], maxNoise: 0.1).noisy)
     }
+
+    /// A repetition in which the whole machine ran 2x slower slows every solution alike: the
+    /// drift factor finds it, and dividing it out leaves each solution steady and the ratio
+    /// between solutions intact.
+    func testDriftOfTheMachineIsNotCountedAsNoise() {
+        let base: [Double] = [1, 2, 4, 8, 16, 3]
+        let machine: [Double] = [1, 1.3, 2, 0.7, 1]
+        let costs: [[Double?]] = base.map { b in machine.map { b * $0 } }
+        XCTAssertTrue(EfficiencyMath.summarize(costs[0].compactMap { $0 }, maxNoise: 0.1).noisy, "uncorrected: noisy")
+        let factors = EfficiencyMath.drift(costs)
+        XCTAssertEqual(factors, machine)
+        for (b, series) in zip(base, costs) {
+            let corrected = series.enumerated().map { $1! / factors[$0] }
+            let summary = EfficiencyMath.summarize(corrected, maxNoise: 0.1)
+            XCTAssertFalse(summary.noisy)
+            XCTAssertEqual(summary.median, b, accuracy: 1e-12)
+        }
+        // One solution's own noise is not removed: only what all share.
+        var noisy = costs
+        noisy[0] = [1, 3, 1, 0.3, 2]
+        XCTAssertEqual(EfficiencyMath.drift(noisy), machine)
+        // Too few solutions to tell the machine from the solution: no correction; a missing
+        // repetition is skipped.
+        XCTAssertEqual(EfficiencyMath.drift(Array(costs.prefix(2))), [1, 1, 1, 1, 1])
+        let gap = EfficiencyMath.drift(costs.map { [$0[0], nil, $0[2]] })
+        XCTAssertEqual(gap.count, 3)
+        XCTAssertEqual(gap[0], 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(gap[1], 1)
+        XCTAssertEqual(gap[2], 4.0 / 3, accuracy: 1e-12)
+    }
 }
 
 /// Constructed solutions whose speed differs by a known factor, timed for real.

@@ -26,4 +26,25 @@ public enum EfficiencyMath {
         let center = median(totals), deviation = spread(totals)
         return Summary(median: center, spread: deviation, noisy: !(center > 0) || deviation / center > maxNoise)
     }
+
+    /// How much faster or slower the whole machine ran in each repetition: per repetition,
+    /// the median over solutions of (its cost in that repetition / its median cost).
+    /// Every repetition visits every solution, so a repetition that a busy machine slowed
+    /// slows them all alike; dividing by this factor removes that drift, which would
+    /// otherwise count as every solution's own noise. `costs[solution][repetition]`, nil
+    /// where missing. With fewer than `minimumSolutions` solutions the factors are 1: a
+    /// solution alone would only be compared with itself.
+    public static func drift(_ costs: [[Double?]], minimumSolutions: Int = 5) -> [Double] {
+        let repetitions = costs.map(\.count).max() ?? 0
+        guard costs.count >= minimumSolutions else { return Array(repeating: 1, count: repetitions) }
+        let centers = costs.map { median($0.compactMap { $0 }) }
+        return (0..<repetitions).map { r in
+            let ratios = costs.indices.compactMap { s -> Double? in
+                guard r < costs[s].count, let cost = costs[s][r], centers[s] > 0 else { return nil }
+                return cost / centers[s]
+            }
+            let factor = median(ratios)
+            return factor.isFinite && factor > 0 ? factor : 1
+        }
+    }
 }

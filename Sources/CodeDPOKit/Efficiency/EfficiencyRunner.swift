@@ -39,12 +39,15 @@ public struct EfficiencyReport: Sendable {
     public var noisy = 0
     public var failed = 0
     public var seconds = 0.0
+    /// Per repetition, how much slower (>1) or faster the machine ran than usual.
+    public var drift: [Double] = []
 
     public var json: JSON {
         .object([("efficiency_run", .int(efficiencyRunID)), ("method", .string(method)), ("problems", .int(Int64(problems))),
                  ("trusted_tests", .int(Int64(trustedTests))), ("timed_solutions", .int(Int64(timedSolutions))),
                  ("measurements", .int(Int64(measurements))), ("ranked", .int(Int64(ranked))), ("noisy", .int(Int64(noisy))),
-                 ("failed", .int(Int64(failed))), ("seconds", .double(seconds))])
+                 ("failed", .int(Int64(failed))), ("seconds", .double(seconds)),
+                 ("drift", .array(drift.map { .double(($0 * 1000).rounded() / 1000) }))])
     }
 }
 
@@ -174,19 +177,38 @@ public struct EfficiencyRunner {
     }
 
     /// Per solution: the cost of one repetition is the sum over trusted tests of the cost of
-    /// one loop of the test body; median and spread over repetitions; ranked by median.
+    /// one loop of the test body, divided by the repetition's drift (how much the whole
+    /// machine slowed down or sped up then); median and spread over repetitions; ranked by
+    /// median.
     func summarize(efficiencyRun: Int64, plans: [Plan], method: String, maxNoise: Double, report: inout EfficiencyReport) throws {
         let column = method == "instructions" ? "CAST(instructions AS REAL)" : "cpu_s"
+        var costs: [Int64: [Double?]] = [:], failed: Set<Int64> = []
+        for plan in plans {
+            for solution in plan.solutions {
+                let rows = try db.rows("""
+                    SELECT repetition, sum(\(column) / loops), sum(status != 'pass') FROM timings
+                    WHERE efficiency_run_id = ? AND solution_id = ? GROUP BY repetition ORDER BY repetition
+                    """, efficiencyRun, solution.id)
+                if rows.isEmpty || rows.contains(where: { ($0[2].int ?? 1) > 0 || $0[1].isNull }) { failed.insert(solution.id); continue }
+                var series = [Double?](repeating: nil, count: (rows.compactMap { $0[0].int }.max() ?? 0) + 1)
+                for row in rows { series[row[0].int!] = row[1].double }
+                costs[solution.id] = series
+            }
+        }
+        // Instruction counts do not drift with the machine's load.
+        let ids = costs.keys.sorted()
+        let factors = method == "instructions" ? [] : EfficiencyMath.drift(ids.map { costs[$0]! })
+        report.drift = factors
         try db.transaction {
             for plan in plans {
                 var summaries: [(Int64, EfficiencyMath.Summary?)] = []
                 for solution in plan.solutions {
-                    let rows = try db.rows("""
-                        SELECT repetition, sum(\(column) / loops), sum(status != 'pass') FROM timings
-                        WHERE efficiency_run_id = ? AND solution_id = ? GROUP BY repetition
-                        """, efficiencyRun, solution.id)
-                    let failed = rows.contains { ($0[2].int ?? 1) > 0 || $0[1].isNull }
-                    summaries.append((solution.id, failed ? nil : EfficiencyMath.summarize(rows.compactMap { $0[1].double }, maxNoise: maxNoise)))
+                    guard !failed.contains(solution.id), let series = costs[solution.id] else {
+                        summaries.append((solution.id, nil))
+                        continue
+                    }
+                    let corrected = series.enumerated().compactMap { r, cost in cost.map { $0 / (r < factors.count ? factors[r] : 1) } }
+                    summaries.append((solution.id, EfficiencyMath.summarize(corrected, maxNoise: maxNoise)))
                 }
                 let ranked = summaries.filter { $0.1.map { !$0.noisy } ?? false }.sorted { ($0.1!.median, $0.0) < ($1.1!.median, $1.0) }
                 let rank = Dictionary(uniqueKeysWithValues: ranked.enumerated().map { ($1.0, $0 + 1) })
