@@ -163,3 +163,19 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(ExportText.completion(code: chat, prompt: prompt, entryPoint: "add"), chat)
     }
 }
+
+final class PairViewTextTests: XCTestCase {
+    /// Side by side: no line of either program runs past its column.
+    func testBothColumnsAreCutAtTheWidth() {
+        let long = "    return " + String(repeating: "x + ", count: 30) + "1"
+        let chosen = PairView.Side(solution: 1, code: "def f(x):\n" + long, score: 1, generatedPassed: 3, generatedTotal: 3, groundTruth: nil, samples: 1)
+        let rejected = PairView.Side(solution: 2, code: "def f(x):\n" + long + " + 1", score: 0, generatedPassed: 0, generatedTotal: 3, groundTruth: nil, samples: 1)
+        let view = PairView(pair: 1, problem: "P/1", kind: "correctness", margin: 1, chosen: chosen, rejected: rejected)
+        let lines = view.text(width: 30).split(separator: "\n").drop { !$0.hasPrefix("CHOSEN") }.dropFirst(2)
+        XCTAssertEqual(lines.count, 2)
+        for line in lines {
+            XCTAssertLessThanOrEqual(line.count, 30 + 3 + 30, String(line))
+        }
+        XCTAssertTrue(lines.last!.hasSuffix("…"))
+    }
+}

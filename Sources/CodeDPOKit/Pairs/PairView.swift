@@ -68,14 +68,19 @@ public struct PairView {
         out += "\n  chosen:   \(describe(chosen))\n  rejected: \(describe(rejected))\n\n"
         let left = chosen.code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let right = rejected.code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        func cell(_ text: String) -> String {
+        // Both columns are cut at the width, so a long line of the rejected program cannot
+        // wrap under the chosen one.
+        func cut(_ text: String) -> String {
             let expanded = text.replacingOccurrences(of: "\t", with: "    ")
-            let cut = expanded.count > width ? String(expanded.prefix(width - 1)) + "…" : expanded
-            return cut + String(repeating: " ", count: max(0, width - cut.count))
+            return expanded.count > width ? String(expanded.prefix(width - 1)) + "…" : expanded
+        }
+        func cell(_ text: String) -> String {
+            let short = cut(text)
+            return short + String(repeating: " ", count: max(0, width - short.count))
         }
         out += cell("CHOSEN") + " │ REJECTED\n" + String(repeating: "─", count: width) + "─┼─" + String(repeating: "─", count: width) + "\n"
         for i in 0..<max(left.count, right.count) {
-            out += cell(i < left.count ? left[i] : "") + " │ " + (i < right.count ? right[i] : "") + "\n"
+            out += cell(i < left.count ? left[i] : "") + " │ " + (i < right.count ? cut(right[i]) : "") + "\n"
         }
         return out
     }
