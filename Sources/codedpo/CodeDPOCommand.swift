@@ -14,14 +14,16 @@ struct CodeDPOCommand: AsyncParsableCommand {
             every intermediate result can be queried with SQL.
 
             Start here:
+              codedpo demo                         # every stage on a built-in dataset
+              codedpo run --config pipeline.json   # a whole pipeline from one file
               codedpo init --db work.db
               codedpo stats --db work.db
               codedpo query "SELECT * FROM problem_summary LIMIT 5" --db work.db
             """,
         version: CodeDPO.version,
         subcommands: [
-            InitCommand.self, MigrateCommand.self, ImportCommand.self, GenerateCommand.self, ExecuteCommand.self, ScoreCommand.self, ScoreRunsCommand.self, ScoresCommand.self, CompareCommand.self, EvalCommand.self, EfficiencyCommand.self, PairsCommand.self, ExportCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
-            DemoCommand.self, RunCommand.self, ReportCommand.self, MergeCommand.self, BenchCommand.self,
+            DemoCommand.self, RunCommand.self, InitCommand.self, MigrateCommand.self, ImportCommand.self, GenerateCommand.self, ExecuteCommand.self, ScoreCommand.self, ScoreRunsCommand.self, ScoresCommand.self, CompareCommand.self, EvalCommand.self, EfficiencyCommand.self, PairsCommand.self, ExportCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
+            ReportCommand.self, MergeCommand.self, BenchCommand.self,
         ]
     )
 
