@@ -26,7 +26,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Python interpreter (default: python3 on PATH).") var python: String?
     @Flag(name: .long, help: "Print each step's own output, and its command line.") var verbose = false
 
-    static let dataset = ["demo_problems.jsonl": "problems", "demo_tests.jsonl": "tests", "demo_solutions.jsonl": "solutions"]
+    /// The built-in dataset's files (Sources/CodeDPOKit/Demo/), embedded by name.
+    static let dataset = ["demo_problems.jsonl", "demo_solutions.jsonl", "demo_tests.jsonl"]
 
     func run() async throws {
         let started = Date()
@@ -37,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         for old in ["demo.db", "demo.db-wal", "demo.db-shm", "report.html", "exports"] {
             try? fileManager.removeItem(at: folder.appendingPathComponent(old))
         }
-        for name in Self.dataset.keys.sorted() {
+        for name in Self.dataset {
             guard let text = EmbeddedKit.files[name] else { throw StoreError("the built-in dataset is missing \(name): rebuild codedpo") }
             try Data(text.utf8).write(to: folder.appendingPathComponent("data/\(name)"))
         }

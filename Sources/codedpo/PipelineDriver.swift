@@ -115,7 +115,8 @@ final class PipelineDriver {
                 return Outcome(stage: "", status: "up to date", detail: "\(format) \(out)", seconds: 0)
             }
             try await invoke(arguments)
-            let rows = try state { try $0.db.int("SELECT sum(count) FROM exports WHERE id IN (SELECT max(id) FROM exports WHERE format = ?)", format) } ?? 0
+            // The files the export just wrote (two with --split) are its run's rows.
+            let rows = try state { try $0.db.int("SELECT sum(count) FROM exports WHERE run_id = (SELECT max(run_id) FROM exports)") } ?? 0
             return Outcome(stage: "", status: "ran", detail: "\(format) -> \(out) (\(rows) rows, every line re-read and checked; manifest beside it)", seconds: 0)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import CodeDPOKit
 import XCTest
 
 /// Runs the built `codedpo` binary as a user would, capturing what it prints.
@@ -50,4 +51,37 @@ func temporaryFolder(_ test: XCTestCase) -> URL {
     try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     test.addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
     return folder
+}
+
+extension CLI {
+    /// Runs `codedpo ARGUMENTS --db DB` and fails the test, naming the command and what it
+    /// printed, unless it exits 0.
+    @discardableResult
+    static func succeed(_ arguments: [String], db: String, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let result = try run(arguments + ["--db", db])
+        XCTAssertEqual(result.status, 0, "\(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        return result
+    }
+}
+
+/// Writes one JSON value a line to FOLDER/NAME; returns the path.
+func writeJSONL(_ lines: [JSON], in folder: URL, name: String) -> String {
+    let path = folder.appendingPathComponent(name).path
+    try! Data(lines.map { $0.text + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// Runs one of the project's scripts/*.py with `python`: exit status and all it printed.
+func runScript(_ python: String, _ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [root.appendingPathComponent("scripts/\(script)").path] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
 }

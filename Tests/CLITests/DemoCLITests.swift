@@ -64,17 +64,8 @@ final class DemoCLITests: XCTestCase {
         guard (try? PythonInterpreter.run(python.path, ["-c", "import datasets"])) != nil else {
             throw XCTSkip("Hugging Face datasets is not installed (python3 -m pip install datasets): trainer loading not checked")
         }
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: python.path)
-        check.arguments = [URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/check_exports.py").path, folder.appendingPathComponent("exports").path]
-        let pipe = Pipe()
-        check.standardOutput = pipe
-        check.standardError = FileHandle.nullDevice
-        try check.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, text)
+        let (status, text) = try runScript(python.path, "check_exports.py", [folder.appendingPathComponent("exports").path])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("6 exports checked, 0 problems"), text)
     }
 }

@@ -12,11 +12,7 @@ final class ExecuteCLITests: XCTestCase {
         XCTAssertEqual(try CLI.run(["init", "--db", db]).status, 0)
     }
 
-    func write(_ name: String, _ lines: [JSON]) -> String {
-        let path = folder.appendingPathComponent(name).path
-        try! Data(lines.map { $0.text + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
+    func write(_ name: String, _ lines: [JSON]) -> String { writeJSONL(lines, in: folder, name: name) }
 
     /// `problems` problems, each with `solutions` solutions and `tests` tests that each take
     /// `sleep` seconds, so a run lasts long enough to be killed in the middle.

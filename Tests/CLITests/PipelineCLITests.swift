@@ -10,15 +10,9 @@ final class PipelineCLITests: XCTestCase {
         let folder = temporaryFolder(self)
         let db = folder.appendingPathComponent("p.db").path
         func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLI.Result {
-            let result = try CLI.run(arguments + ["--db", db])
-            XCTAssertEqual(result.status, 0, "\(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-            return result
+            try CLI.succeed(arguments, db: db, file: file, line: line)
         }
-        func write(_ name: String, _ lines: [JSON]) -> String {
-            let path = folder.appendingPathComponent(name).path
-            try! Data(lines.map { $0.text + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
-            return path
-        }
+        func write(_ name: String, _ lines: [JSON]) -> String { writeJSONL(lines, in: folder, name: name) }
         var problems: [JSON] = [], solutions: [JSON] = [], tests: [JSON] = []
         for p in 0..<4 {
             let prompt = "def scale(x):\n    \"\"\"Return x times \(p + 2).\"\"\"\n"
@@ -53,17 +47,8 @@ final class PipelineCLITests: XCTestCase {
         guard (try? PythonInterpreter.run(python.path, ["-c", "import datasets"])) != nil else {
             throw XCTSkip("Hugging Face datasets is not installed (python3 -m pip install datasets): trainer loading not checked")
         }
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: python.path)
-        check.arguments = [URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/check_exports.py").path, out.path]
-        let pipe = Pipe()
-        check.standardOutput = pipe
-        check.standardError = FileHandle.nullDevice
-        try check.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, text)
+        let (status, text) = try runScript(python.path, "check_exports.py", [out.path])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("6 exports checked, 0 problems"), text)
     }
 }

@@ -20,21 +20,9 @@ final class ReportCLITests: XCTestCase {
         return nil
     }
 
-    static let checkScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/check_report.py").path
-
     /// Runs check_report.py; returns its exit status and everything it printed.
     func check(_ python: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.checkScript] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try runScript(python, "check_report.py", arguments)
     }
 
     func testReportOfARealPipelineRendersInChromiumWithoutErrors() throws {
@@ -45,15 +33,9 @@ final class ReportCLITests: XCTestCase {
         let folder = temporaryFolder(self)
         let db = folder.appendingPathComponent("r.db").path
         func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLI.Result {
-            let result = try CLI.run(arguments + ["--db", db])
-            XCTAssertEqual(result.status, 0, "\(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-            return result
+            try CLI.succeed(arguments, db: db, file: file, line: line)
         }
-        func write(_ name: String, _ lines: [JSON]) -> String {
-            let path = folder.appendingPathComponent(name).path
-            try! Data(lines.map { $0.text + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
-            return path
-        }
+        func write(_ name: String, _ lines: [JSON]) -> String { writeJSONL(lines, in: folder, name: name) }
         var problems: [JSON] = [], solutions: [JSON] = [], tests: [JSON] = []
         for p in 0..<3 {
             let k = p + 2

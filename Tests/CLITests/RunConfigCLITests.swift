@@ -25,7 +25,7 @@ final class RunConfigCLITests: XCTestCase {
             }
         }
         for (name, lines) in [("p.jsonl", problems), ("s.jsonl", solutions), ("t.jsonl", tests)] {
-            try Data(lines.map { $0.text + "\n" }.joined().utf8).write(to: folder.appendingPathComponent(name))
+            _ = writeJSONL(lines, in: folder, name: name)
         }
     }
 

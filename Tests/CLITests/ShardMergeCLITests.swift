@@ -19,9 +19,7 @@ final class ShardMergeCLITests: XCTestCase {
 
     @discardableResult
     func run(_ db: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLI.Result {
-        let result = try CLI.run(arguments + ["--db", db])
-        XCTAssertEqual(result.status, 0, "\(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-        return result
+        try CLI.succeed(arguments, db: db, file: file, line: line)
     }
 
     func merge(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLI.Result {
@@ -57,11 +55,7 @@ final class ShardMergeCLITests: XCTestCase {
             tests.append(["problem": .string(id), "code": .string("assert f([7, 1]) == \(k)")])  // wrong
             tests.append(["problem": .string(id), "code": .string("assert f([2, 3]) == \(5 * k)"), "kind": "ground_truth"])
         }
-        func write(_ name: String, _ lines: [JSON]) -> String {
-            let file = path(name)
-            try! Data(lines.map { $0.text + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: file))
-            return file
-        }
+        func write(_ name: String, _ lines: [JSON]) -> String { writeJSONL(lines, in: folder, name: name) }
         let base = path("base.db")
         try run(base, ["init"])
         try run(base, ["import", "problems", write("p.jsonl", problems)])
