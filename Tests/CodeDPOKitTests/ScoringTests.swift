@@ -34,11 +34,7 @@ final class ScoreRunnerTests: XCTestCase {
     var configID: Int64 = 0
 
     override func setUpWithError() throws {
-        db = try migratedDatabase(self)
-        runID = try RunLog(db).start(command: "test", argv: [])
-        var settings = ExecutionSettings(interpreter: PythonInterpreter(path: "/usr/bin/python3", version: "3.11.2"))
-        settings.timeout = 1
-        configID = try settings.configID(in: db, runID: runID).id
+        (db, runID, configID) = try databaseWithConfig(self)
     }
 
     /// A problem whose solutions pass tests as `rows` says (1 = pass); returns solution ids.

@@ -36,3 +36,13 @@ func XCTAssertThrowsMessage<T>(_ expression: @autoclosure () throws -> T, contai
         }
     }
 }
+
+/// A migrated database with a run and an execution config (never executed: verdicts are
+/// inserted by the test), for tests of what reads verdicts.
+func databaseWithConfig(_ test: XCTestCase) throws -> (db: Database, runID: Int64, configID: Int64) {
+    let db = try migratedDatabase(test)
+    let runID = try RunLog(db).start(command: "test", argv: [])
+    var settings = ExecutionSettings(interpreter: PythonInterpreter(path: "/usr/bin/python3", version: "3.11.2"))
+    settings.timeout = 1
+    return (db, runID, try settings.configID(in: db, runID: runID).id)
+}
