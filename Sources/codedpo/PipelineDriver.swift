@@ -84,7 +84,7 @@ final class PipelineDriver {
             let arguments = step.arguments + ["--score-run", String(scoreRun)]
             let command = try EfficiencyRun.parse(Array(arguments.dropFirst()) + ["--db", database])
             let parameters = command.options().json
-            if let existing = try state { try $0.efficiencyRun(scoreRun: scoreRun, parameters: parameters) } {
+            if let existing = try state({ try $0.efficiencyRun(scoreRun: scoreRun, parameters: parameters) }) {
                 efficiencyRun = existing
                 return Outcome(stage: "", status: "up to date", detail: "efficiency run \(existing) of score run \(scoreRun)", seconds: 0)
             }
