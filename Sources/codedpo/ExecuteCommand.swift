@@ -101,7 +101,7 @@ struct ExecuteCommand: ParsableCommand {
         if timeout <= 0 || loadTimeout <= 0 { throw ValidationError("--timeout and --load-timeout must be > 0") }
         if jobs < 1 { throw ValidationError("--jobs must be >= 1") }
         if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, e.g. 0/4") }
-        let statuses = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
+        let statuses = VerdictStatus.names
         if let bad = retry.first(where: { !statuses.contains($0) }) {
             throw ValidationError("--retry takes a status (\(statuses.joined(separator: ", "))), not \(bad)")
         }
@@ -146,7 +146,7 @@ struct ExecuteCommand: ParsableCommand {
             report = try Executor(db: db, runID: runID, options: options).run(progress: { state in
                 let rate = state.elapsed > 0 ? Double(state.done) / state.elapsed : 0
                 let eta = rate > 0 ? Double(state.planned - state.done) / rate : .infinity
-                let statuses = ["pass", "fail", "error", "timeout", "crash", "load_error", "memory"]
+                let statuses = VerdictStatus.names
                     .compactMap { key in state.counts[key].map { "\(key) \($0)" } }.joined(separator: " · ")
                 let fraction = state.planned > 0 ? Double(state.done) / Double(state.planned) : 1
                 progress.update("\(ProgressLine.bar(fraction)) \(state.done)/\(state.planned) verdicts  \(Int(rate))/s  ETA \(ProgressLine.duration(eta))  \(statuses)",
