@@ -19,6 +19,14 @@ public final class PipelineRunner {
         public var seconds: Double
     }
 
+    /// How far a long step is: `done` of `total` `unit` ("timed solution runs").
+    public struct Progress: Sendable {
+        public var done: Int
+        public var total: Int
+        public var unit: String
+        public var elapsed: Double
+    }
+
     /// What the caller sees while the pipeline runs (the CLI prints these).
     public struct Events {
         /// A step ended.
@@ -29,8 +37,8 @@ public final class PipelineRunner {
         public var starting: (String) -> Void = { _ in }
         /// The eval step's results, as `codedpo eval` shows them.
         public var evaluated: ([EvaluationReport]) -> Void = { _ in }
-        /// Progress of a long step: a line for a progress display, and seconds elapsed.
-        public var progress: (String, Double) -> Void = { _, _ in }
+        /// Progress of a long step.
+        public var progress: (Progress) -> Void = { _ in }
         /// Polled by long steps: true stops them, keeping what finished.
         public var shouldStop: @Sendable () -> Bool = { false }
         public var environment: [String: String] = ProcessInfo.processInfo.environment
@@ -128,7 +136,7 @@ public final class PipelineRunner {
             let options = try request.options(environment: events.environment)
             events.starting(argv(step).joined(separator: " "))
             let report = try await request.run(db: try writable(), argv: argv(step), options: options, progress: { state in
-                events.progress("\(state.samplesDone)/\(state.samplesPlanned) samples, \(state.requestsDone) requests", state.elapsed)
+                events.progress(Progress(done: state.samplesDone, total: state.samplesPlanned, unit: "samples", elapsed: state.elapsed))
             }, note: events.note, shouldStop: events.shouldStop)
             if report.interrupted { throw Interrupted() }
             if let reason = report.stoppedBecause {
@@ -140,7 +148,7 @@ public final class PipelineRunner {
             let interpreter = try PythonInterpreter.resolve(request.python)
             events.starting(argv(step).joined(separator: " "))
             let report = try request.run(db: try writable(), argv: argv(step), interpreter: interpreter, progress: { state in
-                events.progress("\(state.done)/\(state.planned) verdicts", state.elapsed)
+                events.progress(Progress(done: state.done, total: state.planned, unit: "verdicts", elapsed: state.elapsed))
             }, shouldStop: events.shouldStop)
             if report.interrupted { throw Interrupted() }
             return ran(try summary(of: step))
@@ -157,7 +165,7 @@ public final class PipelineRunner {
             let extra = scoreRunOrder.flatMap { ["--score-run", String($0)] }
             events.starting(argv(step, extra).joined(separator: " "))
             let reports = try request.run(database: database, argv: argv(step, extra), note: events.note, progress: { state in
-                events.progress("\(state.done)/\(state.planned) ground-truth verdicts", state.elapsed)
+                events.progress(Progress(done: state.done, total: state.planned, unit: "ground-truth verdicts", elapsed: state.elapsed))
             }, shouldStop: events.shouldStop)
             events.evaluated(reports)
             return ran("evaluated \(scoreRunOrder.isEmpty ? "every" : String(scoreRunOrder.count)) score run(s) against ground truth")
@@ -173,7 +181,7 @@ public final class PipelineRunner {
             events.starting(argv(step, extra).joined(separator: " "))
             let started = Date()
             let report = try request.run(db: try writable(), argv: argv(step, extra), progress: { done, total in
-                events.progress("\(done)/\(total) timed solution runs", Date().timeIntervalSince(started))
+                events.progress(Progress(done: done, total: total, unit: "timed solution runs", elapsed: Date().timeIntervalSince(started)))
             }, shouldStop: events.shouldStop)
             efficiencyRun = report.efficiencyRunID
             return ran(try efficiencySummary())
