@@ -8,6 +8,7 @@ people and kept.
     swift build -c release && scripts/docs.py            # every page
     scripts/docs.py score eval                           # only these pages
     scripts/docs.py --check                              # exit 1 if a help block is stale
+    scripts/docs.py --help-only                          # only the help blocks (no examples run)
 
 The examples run in a fresh `codedpo demo` folder (the built-in dataset, no network), one
 after another, so later ones see what earlier ones wrote (as a reader following the page
@@ -22,11 +23,12 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGES = os.path.join(ROOT, "docs", "commands")
+WORK = None  # the temporary folder the examples run in
 BINARY = os.environ.get("CODEDPO", os.path.join(ROOT, ".build", "release", "codedpo"))
 
 # Page name -> (the command path, the examples). An example is a shell line run in the demo
 # folder (`codedpo` is the binary under test); `#hidden` lines prepare without being shown.
-# A group's default subcommand is documented on the group's page.
+# A group's default subcommand is documented on the group's page (its help is the page's reference).
 PAGES_SPEC = {
     "demo": (["demo"], ["codedpo demo --dir codedpo-demo"]),
     "run": (["run"], ["codedpo run --config pipeline.json", "codedpo run --config pipeline.json --dry-run"]),
@@ -42,17 +44,17 @@ PAGES_SPEC = {
     ]),
     "execute": (["execute"], [
         "cp demo.db scratch.db #hidden",
-        "codedpo execute --timeout 0.5 --jobs 2 --problem demo/second_largest --db scratch.db",
-        "codedpo execute --timeout 0.5 --jobs 2 --problem demo/second_largest --db scratch.db",
+        "codedpo execute --timeout 1 --jobs 2 --problem demo/second_largest --db scratch.db",
+        "codedpo execute --timeout 1 --jobs 2 --problem demo/second_largest --db scratch.db",
     ]),
     "score": (["score"], ["codedpo score --strategy self-validation --damping 0.5,0.95 --db demo.db"]),
     "score-runs": (["score-runs"], ["codedpo score-runs --db demo.db"]),
     "scores": (["scores"], ["codedpo scores --score-run 1 --problem demo/second_largest --limit 4 --db demo.db"]),
     "compare": (["compare"], ["codedpo compare 1 4 --db demo.db"]),
     "eval": (["eval"], ["codedpo eval --db demo.db"]),
-    "efficiency": (["efficiency"], ["codedpo efficiency --score-run 1 --repeat 3 --min-seconds 0.002 --max-noise 0.3 --db demo.db"]),
+    "efficiency": (["efficiency", "run"], ["codedpo efficiency --score-run 1 --repeat 3 --min-seconds 0.002 --max-noise 0.3 --db demo.db"]),
     "efficiency-compare": (["efficiency", "compare"], ["codedpo efficiency compare 1 2 --db demo.db"]),
-    "pairs": (["pairs"], ["codedpo pairs --score-run 1 --efficiency-run 1 --name strict --min-margin 0.5 --db demo.db"]),
+    "pairs": (["pairs", "build"], ["codedpo pairs --score-run 1 --efficiency-run 1 --name strict --min-margin 0.5 --db demo.db"]),
     "pairs-show": (["pairs", "show"], ["codedpo pairs show --pair-set demo --problem demo/second_largest --limit 1 --width 40 --db demo.db"]),
     "export": (["export"], [
         "codedpo export --pair-set demo --format trl --out exports/example.trl.jsonl --db demo.db",
@@ -66,8 +68,8 @@ PAGES_SPEC = {
     ]),
     "report": (["report"], ["codedpo report --out report.html --db demo.db"]),
     "merge": (["merge"], [
-        "codedpo import problems data/demo_problems.jsonl --db shard-0.db > /dev/null 2>&1 #hidden",
-        "codedpo import problems data/demo_problems.jsonl --db shard-1.db > /dev/null 2>&1 #hidden",
+        "codedpo init --db shard-0.db && codedpo import problems data/demo_problems.jsonl --db shard-0.db > /dev/null 2>&1 #hidden",
+        "codedpo init --db shard-1.db && codedpo import problems data/demo_problems.jsonl --db shard-1.db && codedpo import solutions data/demo_solutions.jsonl --db shard-1.db > /dev/null 2>&1 #hidden",
         "codedpo merge merged.db shard-0.db shard-1.db",
     ]),
     "bench": (["bench"], []),
@@ -104,13 +106,20 @@ def replace_block(page, start_prefix, end, new):
 
 def run_examples(examples, folder):
     shown = []
-    env = dict(os.environ, PATH=os.path.dirname(BINARY) + os.pathsep + os.environ["PATH"], COLUMNS="100")
+    # `codedpo` in an example is the binary under test, whatever its file is called.
+    bin_dir = os.path.join(WORK, ".bin")
+    os.makedirs(bin_dir, exist_ok=True)
+    if not os.path.exists(os.path.join(bin_dir, "codedpo")):
+        os.symlink(os.path.abspath(BINARY), os.path.join(bin_dir, "codedpo"))
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"], COLUMNS="100")
     env.pop("CODEDPO_DB", None)
     for line in examples:
         hidden = line.endswith("#hidden")
         command = line.removesuffix("#hidden").strip()
-        result = subprocess.run(command, shell=True, cwd=folder, capture_output=True, text=True, env=env)
-        output = (result.stdout + result.stderr).rstrip()
+        # One stream, as a terminal shows them (stdout is a pipe here, so its lines may arrive
+        # after stderr's); the temporary folder is cut from paths, so they read as relative.
+        result = subprocess.run(command, shell=True, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        output = result.stdout.replace(folder.rstrip("/") + "/", "").replace(WORK + "/", "").rstrip()
         if result.returncode != 0 and not hidden:
             print(f"docs: `{command}` exited {result.returncode}:\n{output}", file=sys.stderr)
         if not hidden:
@@ -151,6 +160,10 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     check = "--check" in sys.argv
     names = args or list(PAGES_SPEC)
+    if "--help-only" in sys.argv:
+        for name in names:
+            update(name, None)
+        return
     if not os.path.exists(BINARY):
         sys.exit(f"docs: no binary at {BINARY}: swift build -c release first")
     os.makedirs(PAGES, exist_ok=True)
@@ -159,7 +172,8 @@ def main():
         if stale:
             sys.exit("docs: stale help blocks (run scripts/docs.py): " + ", ".join(stale))
         return
-    work = tempfile.mkdtemp(prefix="codedpo-docs-")
+    global WORK
+    work = WORK = tempfile.mkdtemp(prefix="codedpo-docs-")
     try:
         # Every example runs in the demo folder; the demo page's own example makes it.
         subprocess.run([BINARY, "demo", "--dir", os.path.join(work, "codedpo-demo")], cwd=work, capture_output=True, check=True)
