@@ -120,6 +120,11 @@ public final class PipelineRunner {
         try Workspace.openForWriting(path: database)
     }
 
+    /// `"quiet": true` hides a step's progress, as the flag does on the command.
+    private func progress(_ step: PipelineStep, _ events: Events) -> (Progress) -> Void {
+        step.flags.contains(StepFlag(key: "quiet", value: .bool(true))) ? { _ in } : events.progress
+    }
+
     private func ran(_ detail: String) -> Outcome { Outcome(step: "", status: "ran", detail: detail, seconds: 0) }
     private func upToDate(_ detail: String) -> Outcome { Outcome(step: "", status: "up to date", detail: detail, seconds: 0) }
 
@@ -135,8 +140,9 @@ public final class PipelineRunner {
             let request = try GenerateRequest(step: step, flags: flags(step))
             let options = try request.options(environment: events.environment)
             events.starting(argv(step).joined(separator: " "))
+            let progress = progress(step, events)
             let report = try await request.run(db: try writable(), argv: argv(step), options: options, progress: { state in
-                events.progress(Progress(done: state.samplesDone, total: state.samplesPlanned, unit: "samples", elapsed: state.elapsed))
+                progress(Progress(done: state.samplesDone, total: state.samplesPlanned, unit: "samples", elapsed: state.elapsed))
             }, note: events.note, shouldStop: events.shouldStop)
             if report.interrupted { throw Interrupted() }
             if let reason = report.stoppedBecause {
@@ -147,8 +153,9 @@ public final class PipelineRunner {
             let request = try ExecuteRequest(flags: flags(step))
             let interpreter = try PythonInterpreter.resolve(request.python)
             events.starting(argv(step).joined(separator: " "))
+            let progress = progress(step, events)
             let report = try request.run(db: try writable(), argv: argv(step), interpreter: interpreter, progress: { state in
-                events.progress(Progress(done: state.done, total: state.planned, unit: "verdicts", elapsed: state.elapsed))
+                progress(Progress(done: state.done, total: state.planned, unit: "verdicts", elapsed: state.elapsed))
             }, shouldStop: events.shouldStop)
             if report.interrupted { throw Interrupted() }
             return ran(try summary(of: step))
