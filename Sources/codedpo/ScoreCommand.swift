@@ -10,6 +10,9 @@ enum StrategyName: String, CaseIterable, ExpressibleByArgument {
     case allTests = "all-tests"
     case random
     case consensus
+    case b4
+    case mbrExec = "mbr-exec"
+    case softB4 = "soft-b4"
 }
 
 struct ScoreCommand: ParsableCommand {
@@ -30,7 +33,14 @@ struct ScoreCommand: ParsableCommand {
               random           seeded uniform scores (--seed), the floor every ranking must beat
               consensus        codedpo's soft dual agreement: support from every solution in
                                proportion to Jaccard(pass sets)^gamma (--gamma, 4), score =
-                               tests passed x sqrt(support); best top-1 on the dev data (README)
+                               tests passed x sqrt(support)
+              b4               B4 (ASE 2024): each distinct pass pattern is a hypothesis scored by
+                               its log Beta-Bernoulli posterior; --alpha (1e3), --beta0 (1e4; the
+                               paper tries 1e4,1e5,1e6; a comma list makes a grid)
+              mbr-exec         MBR-exec: samples with the identical pass pattern (B4's baseline;
+                               B4's other baseline, MaxPass, is pass-count)
+              soft-b4          codedpo's: B4 with consensus's soft support (--gamma) and no
+                               hypothesis that passes nothing; best top-1 on the dev data (README)
             Sample multiplicity counts: a solution sampled k times weighs as k samples.
 
             Examples:
@@ -38,12 +48,13 @@ struct ScoreCommand: ParsableCommand {
               codedpo score --strategy self-validation --damping 0.5,0.85,0.95 --iterations 5,10   # a grid
               codedpo score --all-strategies --config 2
               codedpo score --strategy random --seed 7
+              codedpo score --strategy b4 --beta0 1e4,1e5,1e6                              # the paper's grid
             """
     )
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus.")
+    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus, b4, mbr-exec, soft-b4.")
     var strategy: StrategyName?
 
     @Flag(name: .long, help: "One score run per strategy, with default parameters.")
@@ -61,8 +72,14 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Count each distinct solution and test once, ignoring how often it was sampled.")
     var noMultiplicity = false
 
-    @Option(name: .long, help: "Similarity exponent of the consensus strategy (large: CodeT's exact groups).")
+    @Option(name: .long, help: "Similarity exponent of consensus and soft-b4 (large: exact pass patterns only).")
     var gamma = 4.0
+
+    @Option(name: .long, help: "B4's prior alpha on the shares of correct tests and samples (b4, soft-b4).")
+    var alpha = 1e3
+
+    @Option(name: .long, help: "B4's prior beta0 against wrong code passing wrong tests (b4, soft-b4); a comma list makes a grid.")
+    var beta0 = "1e4"
 
     @Option(name: .long, help: "Seed of the random strategy.")
     var seed: UInt64 = 0
@@ -85,12 +102,22 @@ struct ScoreCommand: ParsableCommand {
             }
             return value
         }
+        let beta0s = try beta0.split(separator: ",").map { text -> Double in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
+                throw ValidationError("--beta0 takes positive numbers, e.g. 1e4 or 1e4,1e5,1e6")
+            }
+            return value
+        }
+        guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha takes a positive number, e.g. 1e3") }
+        let b4 = beta0s.map { B4(alpha: alpha, beta0: $0, multiplicity: !noMultiplicity) as ScoringStrategy }
+        let softB4 = beta0s.map { SoftB4(alpha: alpha, beta0: $0, gamma: gamma, multiplicity: !noMultiplicity) as ScoringStrategy }
         let selfValidation = dampings.flatMap { d in
             counts.map { SelfValidation(damping: d, iterations: $0, tolerance: tolerance, multiplicity: !noMultiplicity) as ScoringStrategy }
         }
         if allStrategies {
             return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed),
-                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
+                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)] + b4
+                + [MBRExec(multiplicity: !noMultiplicity)] + softB4
         }
         switch strategy {
         case .selfValidation: return selfValidation
@@ -99,6 +126,9 @@ struct ScoreCommand: ParsableCommand {
         case .allTests: return [AllTests()]
         case .random: return [RandomScores(seed: seed)]
         case .consensus: return [Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
+        case .b4: return b4
+        case .mbrExec: return [MBRExec(multiplicity: !noMultiplicity)]
+        case .softB4: return softB4
         case nil: throw ValidationError("choose --strategy NAME or --all-strategies")
         }
     }
@@ -159,10 +189,13 @@ struct ScoreRunsCommand: ParsableCommand {
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "How much two score runs agree: top-1 agreement, Spearman and Kendall correlation.",
+        abstract: "How much two score runs agree, and which ranks better: top-1 agreement, correlations, top-1 difference.",
         discussion: """
             Per problem: does the first solution of run A rank first in run B too, and how do the \
-            two score vectors correlate; averaged over the problems both scored.
+            two score vectors correlate; averaged over the problems both scored. When both runs \
+            have every ground-truth verdict (`codedpo eval` runs them), also each run's top-1 pass \
+            rate and their paired difference (A - B) with a bootstrap 95% interval over the \
+            problems (--resamples, --seed): "not distinguishable" when it contains 0.
 
             Examples:
               codedpo compare 1 2
@@ -173,14 +206,28 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The first score run.") var first: Int64
     @Argument(help: "The second score run.") var second: Int64
+    @Option(name: .long, help: "Bootstrap resamples for the interval of the top-1 difference.") var resamples = 10_000
+    @Option(name: .long, help: "Seed of the bootstrap (same seed, same interval).") var seed: UInt64 = 0
     @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        guard resamples >= 100 && resamples <= 1_000_000 else { throw ValidationError("--resamples takes 100 to 1000000, e.g. 10000") }
+    }
 
     func run() throws {
         let db = try database.openForReading()
-        let result = try Comparison.compare(db, first, second)
-        let writer = RowWriter(format: output.format, columns: ["score_runs", "problems", "top1_agreement", "spearman", "kendall_tau_b"], sink: StandardOutput())
+        let result = try Comparison.compare(db, first, second, bootstrap: Bootstrap(resamples: resamples, seed: seed))
+        let writer = RowWriter(format: output.format, columns: ["score_runs", "problems", "top1_agreement", "spearman", "kendall_tau_b",
+                                                                 "top1_first", "top1_second", "top1_difference", "low", "high", "verdict"], sink: StandardOutput())
+        let interval = result.topDifference?.interval
         writer.add([.text("\(first) vs \(second)"), .integer(Int64(result.problems)), .real(result.topAgreement),
-                    result.spearman.map { .real($0) } ?? .null, result.kendall.map { .real($0) } ?? .null])
+                    result.spearman.map { .real($0) } ?? .null, result.kendall.map { .real($0) } ?? .null,
+                    result.topPassRates.map { .real($0.first) } ?? .null, result.topPassRates.map { .real($0.second) } ?? .null,
+                    interval.map { .real($0.difference) } ?? .null, interval.map { .real($0.low) } ?? .null, interval.map { .real($0.high) } ?? .null,
+                    .text(interval?.verdict("score run \(first)", "score run \(second)") ?? "no ground truth")])
         writer.finish()
+        if result.topDifference == nil {
+            Terminal.note("no top-1 difference: run `codedpo eval --score-run \(first) --score-run \(second)` first to execute the ground-truth tests")
+        }
     }
 }
