@@ -138,5 +138,13 @@ final class ScoreRunnerTests: XCTestCase {
         XCTAssertEqual(comparison.topAgreement, 1)
         XCTAssertEqual(comparison.spearman, 1)
         XCTAssertEqual(try Comparison.compare(db, sv.scoreRunID, random.scoreRunID).problems, 2)
+        // Both problems have correct and incorrect samples: B4's subset is every problem here.
+        XCTAssertEqual(report.mixedProblems, 2)
+        XCTAssertEqual(report.topPassRateMixed, 1)
+        XCTAssertEqual(report.problemTopPassRates.count, 2)
+        let versusRandom = try Comparison.compare(db, sv.scoreRunID, random.scoreRunID, bootstrap: Bootstrap(resamples: 200, seed: 1))
+        let randomReport = try evaluator.evaluate(scoreRun: random.scoreRunID)
+        XCTAssertEqual(versusRandom.topPassRates?.second, randomReport.topPassRate)
+        XCTAssertEqual(versusRandom.topDifference?.interval.difference ?? .nan, 1 - randomReport.topPassRate, accuracy: 1e-12)
     }
 }
