@@ -165,3 +165,21 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(TopPassRateDifference.all([a, b], bootstrap: Bootstrap(resamples: 500)).count, 1)
     }
 }
+
+/// The B4 family through the one translation from flags to strategies (CLI and pipeline).
+final class B4RequestTests: XCTestCase {
+    func testBeta0GridAndPriorsFromFlags() throws {
+        let request = try ScoreRequest(flags: StepFlags(location: "score", fields: [("strategy", "b4"), ("beta0", "1e4,1e5,1e6"), ("alpha", .double(100))]))
+        let strategies = try request.strategies()
+        XCTAssertEqual(strategies.map(\.name), ["b4", "b4", "b4"])
+        XCTAssertEqual(strategies.compactMap { ($0 as? B4)?.beta0 }, [1e4, 1e5, 1e6])
+        XCTAssertEqual(strategies.compactMap { ($0 as? B4)?.alpha }, [100, 100, 100])
+        var all = ScoreRequest()
+        all.allStrategies = true
+        XCTAssertEqual(try all.strategies().map(\.name), ScoreRequest.strategyNames, "--all-strategies runs every strategy once, in the listed order")
+        var bad = ScoreRequest()
+        bad.strategy = "soft-b4"
+        bad.beta0 = "0"
+        XCTAssertThrowsError(try bad.strategies())
+    }
+}
