@@ -51,7 +51,7 @@ PAGES_SPEC = {
     "score-runs": (["score-runs"], ["codedpo score-runs --db demo.db"]),
     "scores": (["scores"], ["codedpo scores --score-run 1 --problem demo/second_largest --limit 4 --db demo.db"]),
     "compare": (["compare"], ["codedpo compare 1 4 --db demo.db"]),
-    "eval": (["eval"], ["codedpo eval --db demo.db"]),
+    "eval": (["eval"], ["codedpo eval --score-run 1 --score-run 2 --score-run 3 --db demo.db"]),
     "efficiency": (["efficiency", "run"], ["codedpo efficiency --score-run 1 --repeat 3 --min-seconds 0.002 --max-noise 0.3 --db demo.db"]),
     "efficiency-compare": (["efficiency", "compare"], ["codedpo efficiency compare 1 2 --db demo.db"]),
     "pairs": (["pairs", "build"], ["codedpo pairs --score-run 1 --efficiency-run 1 --name strict --min-margin 0.5 --db demo.db"]),
