@@ -110,8 +110,8 @@ final class PipelineDriver {
             guard let set = step.pairSet ?? pairSet else { throw StoreError("no pair set to export") }
             let arguments = step.arguments + ["--pair-set", set]
             let command = try ExportCommand.parse(Array(arguments.dropFirst()) + ["--db", database])
-            let format = command.format.rawValue, out = command.out
-            if command.split == nil, try state({ try $0.exportIsCurrent(pairSet: set, format: format, path: out) }) {
+            let format = command.format.rawValue, out = command.out ?? command.hub ?? ""
+            if command.split == nil, command.out != nil, try state({ try $0.exportIsCurrent(pairSet: set, format: format, path: out) }) {
                 return Outcome(stage: "", status: "up to date", detail: "\(format) \(out)", seconds: 0)
             }
             try await invoke(arguments)

@@ -275,7 +275,7 @@ public struct Exporter {
                                                            ("tests", "generated tests passed by the top-scored solution of the score run")]) : .null)
         manifest.set("statistics", report.statistics.json)
         manifest.set("files", .array(report.files.map { file in
-            .object([("split", JSON(file.split)), ("path", .string(URL(fileURLWithPath: file.path).lastPathComponent)),
+            .object([("split", JSON(file.split)), ("path", .string((options.hub == nil ? "" : "data/") + URL(fileURLWithPath: file.path).lastPathComponent)),
                      ("rows", .int(Int64(file.rows))), ("sha256", .string(file.sha256)),
                      ("desirable", .int(Int64(file.desirable))), ("undesirable", .int(Int64(file.undesirable)))])
         }))

@@ -26,7 +26,7 @@ public enum RLRows {
     public static func line(_ problem: ProblemTests, format: ExportFormat, split: String, index: Int) -> JSON {
         let instruction = ExportText.instruction(prompt: problem.prompt)
         let tests = JSON(problem.tests.map(\.code))
-        let trust = JSON.array(problem.tests.map { JSON($0.trust) })
+        let trust = JSON.array(relativeTrust(problem.tests).map { JSON($0) })
         let entryPoint = JSON(problem.entryPoint)
         switch format {
         case .grpo:
@@ -44,6 +44,15 @@ public enum RLRows {
         default:
             preconditionFailure("\(format.rawValue) is made from pairs (ExportText), not problems")
         }
+    }
+
+    /// Each test's trust relative to the problem's most trusted test (1 = as trusted as the
+    /// best): raw scores are meaningful only within one problem and score run (PageRank-like
+    /// scores grow with the number of solutions and iterations). Nil where the strategy
+    /// scores no tests.
+    public static func relativeTrust(_ tests: [TrustedTest]) -> [Double?] {
+        let top = tests.compactMap(\.trust).max() ?? 0
+        return tests.map { test in test.trust.map { top > 0 ? (($0 / top) * 10_000).rounded() / 10_000 : 0 } }
     }
 
     /// verl's ground truth: the asserts for its sandbox scorer, and, when every assert is
