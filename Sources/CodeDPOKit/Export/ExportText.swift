@@ -147,7 +147,7 @@ public enum ExportText {
             .map { String($0.prefix { $0 != "(" }) + "(" }
         for field in ["chosen", "rejected", "completion"] {
             guard let text = object[field]?.stringValue else { continue }
-            if !prompt.isEmpty, prompt.count > 20, text.hasPrefix(prompt) {
+            if prompt.count > 20, text.hasPrefix(prompt) || text.hasPrefix(rawPrompt) {
                 return "\"\(field)\" starts with the prompt (the trainer would see it twice)"
             }
             if let signature, text.split(separator: "\n").contains(where: { $0.hasPrefix(signature) }) {
