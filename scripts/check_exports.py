@@ -26,11 +26,15 @@ import glob
 import json
 import os
 import sys
+import tempfile
 
 try:
     from datasets import load_dataset
 except ImportError:
     sys.exit("check_exports.py needs Hugging Face datasets: python3 -m pip install datasets")
+
+# A fresh cache: datasets may reuse a cached folder of the same name built from other files.
+CACHE = tempfile.mkdtemp(prefix="codedpo-check-exports-")
 
 EXPECTED = {
     "trl": {"prompt": str, "chosen": str, "rejected": str},
@@ -76,7 +80,7 @@ def check_rl_row(path, i, fmt, row, problems):
 def check_file(path, fmt, problems):
     if fmt == "verl" and not (path.endswith(".json") or path.endswith(".parquet")):
         problems.append(f"{path}: verl reads .json or .parquet files only")
-    data = load_dataset("parquet" if path.endswith(".parquet") else "json", data_files=path, split="train")
+    data = load_dataset("parquet" if path.endswith(".parquet") else "json", data_files=path, split="train", cache_dir=CACHE)
     expected = EXPECTED[fmt]
     missing = [c for c in expected if c not in data.column_names]
     if missing:
@@ -130,7 +134,7 @@ def check_manifest(manifest_path, problems):
 
 def check_hub_folder(folder, manifest, problems):
     """The folder loads as the Hub loads it: splits from the card's YAML configs."""
-    loaded = load_dataset(folder)
+    loaded = load_dataset(folder, cache_dir=CACHE)
     for entry in manifest["files"]:
         split = entry["split"] or "train"
         if split not in loaded:
@@ -153,6 +157,8 @@ def main(arguments):
     for problem in problems:
         print("FAIL", problem)
     print(f"{len(manifests)} exports checked, {len(problems)} problems")
+    import shutil
+    shutil.rmtree(CACHE, ignore_errors=True)
     sys.exit(1 if problems else 0)
 
 
