@@ -41,6 +41,9 @@ final class ExportCLITests: XCTestCase {
         _ = try run(["export", "--pair-set", "ac", "--format", "openrlhf-rl", "--out", out.appendingPathComponent("openrlhf-rl.jsonl").path])
         let hub = folder.appendingPathComponent("hub")
         _ = try run(["export", "--pair-set", "ac", "--format", "trl-chat", "--hub", hub.path, "--split", "0.3", "--license", "mit"])
+        // verl as a Hub folder: Parquet when pyarrow is installed (datasets brings it), else .json.
+        let hubRL = folder.appendingPathComponent("hub-rl")
+        _ = try run(["export", "--score-run", "1", "--format", "verl", "--hub", hubRL.path, "--min-tests", "5"])
         let refused = try CLI.run(["export", "--score-run", "1", "--format", "trl", "--out", "x.jsonl", "--db", db])
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("give --pair-set NAME"), refused.stderr)
@@ -48,9 +51,9 @@ final class ExportCLITests: XCTestCase {
         if (try? PythonInterpreter.run(python.path, ["-c", "import datasets"])) == nil {
             print("Hugging Face datasets is not installed (python3 -m pip install datasets): trainer loading not checked")
         } else {
-            let (status, text) = try runScript(python.path, "check_exports.py", [out.path, hub.path])
+            let (status, text) = try runScript(python.path, "check_exports.py", [out.path, hub.path, hubRL.path])
             XCTAssertEqual(status, 0, text)
-            XCTAssertTrue(text.contains("10 exports checked, 0 problems"), text)
+            XCTAssertTrue(text.contains("11 exports checked, 0 problems"), text)
         }
 
         guard (try? PythonInterpreter.run(python.path, ["-c", "import datasette"])) != nil else {

@@ -157,6 +157,22 @@ final class ExportShapesRLTests: XCTestCase {
         }
     }
 
+    func testVerlAsParquetWhenPyarrowIsInstalled() throws {
+        guard Parquet.converter() != nil else { throw XCTSkip("pyarrow is not installed (python3 -m pip install pyarrow): Parquet output not checked") }
+        let path = folder.appendingPathComponent("verl.parquet").path
+        let (report, _) = try { () throws -> (ExportReport, [JSON]) in
+            var options = ExportOptions(format: .verl, out: path)
+            options.minTests = 3
+            return (try Exporter(db: db, runID: try RunLog(db).start(command: "export", argv: [])).export(.scoreRun(1), options: options), [])
+        }()
+        XCTAssertEqual(report.files.map(\.path), [path])
+        XCTAssertEqual(report.files[0].rows, 10)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(Array(bytes.prefix(4)), Array("PAR1".utf8), "a Parquet file starts with PAR1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".jsonl.tmp"), "the JSON lines it was converted from are removed")
+        XCTAssertEqual(report.files[0].sha256, try LineReader.digest(path: path).sha256)
+    }
+
     func testVerlGroundTruthHasInputsAndOutputsWhenEveryAssertIsACall() {
         let tests = ["assert add(1, 2) == 3", "assert add('a', \"b\") == 'ab'", "assert add([1, None], [True]) == [1, None, True]",
                      "assert add({'k': -1.5}, 2e3) == {\"k\": -1.5}"]
@@ -193,5 +209,54 @@ final class ExportShapesRLTests: XCTestCase {
         XCTAssertEqual(manifest["card"], "README.md")
         XCTAssertEqual(DatasetCard.sizeCategory(999), "n<1K")
         XCTAssertEqual(DatasetCard.sizeCategory(93_000), "10K<n<100K")
+    }
+
+    /// Real completion-style data: CodeGen-16B samples continuing CodeT's HumanEval prompts
+    /// (docstring examples removed), exported against HumanEval's own prompts. Every pair is
+    /// completion-style and no response repeats the function header.
+    func testCodeTCompletionsExportAsCompletionsInEveryPairFormat() throws {
+        guard let data = sharedData else { throw XCTSkip("../shared/data is absent: CodeT export test skipped") }
+        let real = try migratedDatabase(self)
+        func load(_ kind: ImportKind, _ format: ImportFormat, _ file: String, prompts: String? = nil) throws {
+            var options = ImportOptions(kind: kind)
+            options.format = format
+            options.promptsFile = prompts.map { data.appendingPathComponent($0).path }
+            _ = try Importer.run(db: real, runID: try RunLog(real).start(command: "import", argv: []), files: [data.appendingPathComponent(file).path], options: options)
+        }
+        try load(.problems, .humaneval, "humaneval/HumanEval.jsonl.gz")
+        try load(.solutions, .codet, "codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_code_solution.tasks0-81.jsonl",
+                 prompts: "codet/HumanEval_for_code_generation.jsonl")
+        let runID = try RunLog(real).start(command: "test", argv: [])
+        try real.run("INSERT INTO execution_configs (content_hash, interpreter, interpreter_version, isolation, timeout_s, load_timeout_s, output_limit_bytes, parameters, run_id) VALUES ('c', 'p', '3', 'process', 1, 5, 100, '{}', ?)", runID)
+        try real.run("INSERT INTO score_runs (run_id, strategy, config_id) VALUES (?, 'pass-count', 1)", runID)
+        try real.run("INSERT INTO pair_sets (name, run_id, score_run_id, policy) VALUES ('codet', ?, 1, '{}')", runID)
+        // The two most sampled solutions of HumanEval/0-19 as a pair (no execution needed to
+        // test the export's text handling).
+        try real.run("""
+            INSERT INTO pairs (pair_set_id, problem_id, kind, chosen_solution_id, rejected_solution_id, chosen_score, rejected_score, margin)
+            SELECT 1, p.id, 'correctness',
+                (SELECT id FROM solutions WHERE problem_id = p.id ORDER BY sample_count DESC, id LIMIT 1),
+                (SELECT id FROM solutions WHERE problem_id = p.id ORDER BY sample_count DESC, id LIMIT 1 OFFSET 1), 2, 1, 1
+            FROM problems p WHERE CAST(substr(p.external_id, 11) AS INTEGER) < 20
+            """)
+        let pairs = try XCTUnwrap(try real.int("SELECT count(*) FROM pairs"))
+        XCTAssertEqual(pairs, 20)
+        for format in ExportFormat.pairFormats {
+            var options = ExportOptions(format: format, out: folder.appendingPathComponent("codet-\(format.rawValue).jsonl").path)
+            options.kinds = ["correctness"]
+            let report = try Exporter(db: real, runID: runID).export(.pairSet("codet"), options: options)
+            // HumanEval/10's second most sampled completion stops right after the docstring:
+            // nothing to learn from, left out and counted.
+            XCTAssertEqual(report.statistics.shapes, ["completion": pairs - 1], format.rawValue)
+            XCTAssertEqual(report.statistics.leftOut, ["a response is empty: the solution is its prompt alone": 1], format.rawValue)
+            let lines = try String(contentsOfFile: report.files[0].path, encoding: .utf8).split(separator: "\n").map { try JSON.parse(String($0)) }
+            XCTAssertGreaterThanOrEqual(lines.count, format == .sft ? pairs - 2 : pairs - 1, format.rawValue)
+            guard format != .trlChat else { continue }
+            for line in lines {
+                let response = (line["chosen"] ?? line["completion"])?.stringValue ?? ""
+                XCTAssertFalse(response.contains("def "), "\(format.rawValue): \(response)")
+                XCTAssertFalse(response.isEmpty)
+            }
+        }
     }
 }

@@ -14,11 +14,14 @@ public struct ExportStatistics: Sendable {
     public private(set) var pairsPerProblem: [String: Int] = [:]
     public private(set) var kinds: [String: Int] = [:]
     public private(set) var shapes: [String: Int] = [:]
-    /// RL formats: trusted tests of each exported problem, and problems left out.
+    /// RL formats: trusted tests of each exported problem.
     public private(set) var testsPerProblem: [Int] = []
+    /// Pairs (RL: problems) left out, by reason.
     public private(set) var leftOut: [String: Int] = [:]
+    /// Whether the rows are problems (RL formats) rather than pairs.
+    public let rl: Bool
 
-    public init() {}
+    public init(rl: Bool = false) { self.rl = rl }
 
     /// One pair as exported: the response texts a trainer sees.
     public mutating func add(pair problem: String, kind: String, shape: ResponseShape, chosen: String, rejected: String, margin: Double) {
@@ -36,6 +39,7 @@ public struct ExportStatistics: Sendable {
 
     /// One problem of an RL export.
     public mutating func add(problem: String, tests: Int) {
+        precondition(rl, "problems are counted in the statistics of an RL export")
         testsPerProblem.append(tests)
         shapes[ResponseShape.instruction.rawValue, default: 0] += 1
     }
@@ -67,7 +71,7 @@ public struct ExportStatistics: Sendable {
 
     public var json: JSON {
         var fields: [(String, JSON)] = [("shapes", Self.counts(shapes))]
-        if pairs > 0 || testsPerProblem.isEmpty {
+        if !rl {
             let perProblem = pairsPerProblem.values
             var histogram: [String: Int] = [:]
             for n in perProblem { histogram[String(n), default: 0] += 1 }
@@ -85,11 +89,10 @@ public struct ExportStatistics: Sendable {
                                                ("mean", .double(Self.round(Self.mean(pairs, perProblem.count)))),
                                                ("max", .int(Int64(perProblem.max() ?? 0))), ("histogram", Self.counts(histogram))])),
             ]
+        } else {
+            fields += [("problems", .int(Int64(testsPerProblem.count))), ("tests_per_problem", Self.distribution(testsPerProblem.map(Double.init)))]
         }
-        if !testsPerProblem.isEmpty || !leftOut.isEmpty {
-            fields += [("problems", .int(Int64(testsPerProblem.count))), ("tests_per_problem", Self.distribution(testsPerProblem.map(Double.init))),
-                       ("left_out", Self.counts(leftOut))]
-        }
+        fields.append(("left_out", Self.counts(leftOut)))
         return .object(fields)
     }
 
@@ -105,14 +108,13 @@ public struct ExportStatistics: Sendable {
             let sorted = margins.sorted()
             lines.append("margin: min \(String(format: "%.3g", sorted[0])), median \(String(format: "%.3g", Self.quantile(sorted, 0.5))), max \(String(format: "%.3g", sorted[sorted.count - 1]))")
             lines.append("pairs per problem: \(pairsPerProblem.count) problems, mean \(String(format: "%.2f", Self.mean(pairs, pairsPerProblem.count))), max \(pairsPerProblem.values.max() ?? 0)")
-        } else if testsPerProblem.isEmpty {
+        } else if !rl {
             lines.append("pairs: 0")
-        }
-        if !testsPerProblem.isEmpty || !leftOut.isEmpty {
+        } else {
             let tests = testsPerProblem.reduce(0, +)
             lines.append("problems: \(testsPerProblem.count) with \(tests) trusted tests (mean \(f(Self.mean(tests, testsPerProblem.count))) a problem)")
-            for (reason, count) in leftOut.sorted(by: { $0.key < $1.key }) { lines.append("left out: \(count) problems (\(reason))") }
         }
+        for (reason, count) in leftOut.sorted(by: { $0.key < $1.key }) { lines.append("left out: \(count) \(rl ? "problems" : "pairs") (\(reason))") }
         return lines
     }
 }

@@ -22,15 +22,23 @@ public struct PairRecord: Sendable {
 /// completion alone, so trainers that concatenate prompt and response see the prompt once.
 public enum ExportText {
     public static func completion(code: String, prompt: String, entryPoint: String? = nil) -> String {
+        // A whole program that does not continue any prompt (a chat model's answer), or one
+        // that continues it with nothing: the program is the response.
+        guard let rest = continuation(code: code, prompt: prompt, entryPoint: entryPoint),
+              !rest.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return code }
+        return rest
+    }
+
+    /// What the code adds after the prompt ("" when nothing), or nil when it does not
+    /// continue the prompt at all.
+    static func continuation(code: String, prompt: String, entryPoint: String?) -> String? {
         let normalizedPrompt = Normalize.text(prompt)
         if !normalizedPrompt.isEmpty, code.hasPrefix(normalizedPrompt) { return String(code.dropFirst(normalizedPrompt.count)) }
         if !prompt.isEmpty, code.hasPrefix(prompt) { return String(code.dropFirst(prompt.count)) }
         // The code continues another version of the prompt (CodeT removed the docstring's
         // examples): the completion starts after the entry point's signature and docstring.
         if let entryPoint, let body = afterSignatureAndDocstring(code, entryPoint: entryPoint) { return body }
-        // A whole program that does not continue any prompt (a chat model's answer): the
-        // program is the response.
-        return code
+        return nil
     }
 
     /// The text after `def entry_point(...)` and its docstring, or nil when there is no such
@@ -53,8 +61,7 @@ public enum ExportText {
             while index < lines.count && !lines[index].contains(quote) { index += 1 }
             guard index < lines.count else { return nil }
         }
-        let rest = lines[(index + 1)...].joined(separator: "\n")
-        return rest.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : rest
+        return lines[(index + 1)...].joined(separator: "\n")
     }
 
     /// How the instruction prompt starts (it tells the checks that a prompt is an instruction).
@@ -78,10 +85,11 @@ public enum ExportText {
     /// solutions continue the prompt (the responses are the continuations); otherwise
     /// instruction-style: at least one is a whole program of its own (what chat models
     /// answer), so the prompt is the instruction and both responses are whole programs.
+    /// A completion may be empty (a sample that stopped right after the header): the exporter
+    /// leaves such pairs out.
     public static func texts(_ pair: PairRecord) -> (shape: ResponseShape, prompt: String, chosen: String, rejected: String) {
-        let chosen = completion(code: pair.chosen, prompt: pair.prompt, entryPoint: pair.entryPoint)
-        let rejected = completion(code: pair.rejected, prompt: pair.prompt, entryPoint: pair.entryPoint)
-        if chosen != pair.chosen && rejected != pair.rejected {
+        if let chosen = continuation(code: pair.chosen, prompt: pair.prompt, entryPoint: pair.entryPoint),
+           let rejected = continuation(code: pair.rejected, prompt: pair.prompt, entryPoint: pair.entryPoint) {
             return (.completion, pair.prompt, chosen, rejected)
         }
         return (.instruction, instruction(prompt: pair.prompt), answer(code: pair.chosen), answer(code: pair.rejected))
@@ -89,7 +97,11 @@ public enum ExportText {
 
     /// The JSON lines of one pair in a format (KTO gives two: desirable and undesirable).
     public static func lines(_ pair: PairRecord, format: ExportFormat) -> [JSON] {
-        let (_, prompt, chosen, rejected) = texts(pair)
+        lines(pair, texts: texts(pair), format: format)
+    }
+
+    static func lines(_ pair: PairRecord, texts: (shape: ResponseShape, prompt: String, chosen: String, rejected: String), format: ExportFormat) -> [JSON] {
+        let (_, prompt, chosen, rejected) = texts
         switch format {
         case .trl:
             return [.object([("prompt", .string(prompt)), ("chosen", .string(chosen)), ("rejected", .string(rejected))])]

@@ -79,11 +79,26 @@ public struct Exporter {
         var validation: String?
         var manifest: String
         var card: String?
+        /// Set when the data files are Parquet (verl): the interpreter with pyarrow.
+        var parquet: PythonInterpreter?
     }
 
     func layout(for options: ExportOptions) throws -> Layout {
-        let ext = options.format.fileExtension
+        var layout = try paths(for: options)
+        if options.format == .verl && URL(fileURLWithPath: layout.train).pathExtension == "parquet" {
+            guard let python = Parquet.converter() else {
+                throw StoreError("--out *.parquet needs pyarrow (python3 -m pip install pyarrow); or write --out NAME.json, which verl reads too")
+            }
+            layout.parquet = python
+        }
+        return layout
+    }
+
+    func paths(for options: ExportOptions) throws -> Layout {
+        var ext = options.format.fileExtension
         if let hub = options.hub {
+            // verl: Parquet when pyarrow is there (every verl version reads it), else .json.
+            if options.format == .verl && Parquet.converter() != nil { ext = "parquet" }
             let folder = URL(fileURLWithPath: hub)
             let data = folder.appendingPathComponent("data")
             return Layout(train: data.appendingPathComponent("train.\(ext)").path,
@@ -91,8 +106,8 @@ public struct Exporter {
                           manifest: folder.appendingPathComponent("codedpo.manifest.json").path, card: folder.appendingPathComponent("README.md").path)
         }
         let url = URL(fileURLWithPath: options.out)
-        if options.format == .verl && url.pathExtension != "json" {
-            throw StoreError("verl reads .json or .parquet files, not .\(url.pathExtension.isEmpty ? "(none)" : url.pathExtension): use --out NAME.json (JSON lines, which verl loads with datasets' json loader)")
+        if options.format == .verl && !["json", "parquet"].contains(url.pathExtension) {
+            throw StoreError("verl reads .json or .parquet files, not .\(url.pathExtension.isEmpty ? "(none)" : url.pathExtension): use --out NAME.json (JSON lines, which verl loads with datasets' json loader) or NAME.parquet (needs pyarrow)")
         }
         let base = url.deletingPathExtension().path
         let fileExt = url.pathExtension.isEmpty ? ext : url.pathExtension
@@ -136,7 +151,8 @@ public struct Exporter {
         let layout = try layout(for: options)
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: layout.train).deletingLastPathComponent(), withIntermediateDirectories: true)
         var files = try SplitFiles(layout: layout, format: options.format)
-        var report = ExportReport(source: source, format: options.format, manifestPath: layout.manifest, cardPath: layout.card)
+        var report = ExportReport(source: source, format: options.format, manifestPath: layout.manifest,
+                                  statistics: ExportStatistics(rl: options.format.isRL), cardPath: layout.card)
         if options.format.isRL {
             try writeProblems(origin: origin, options: options, files: &files, statistics: &report.statistics)
         } else {
@@ -196,8 +212,14 @@ public struct Exporter {
                                   chosen: fetch.string(at: 4), rejected: fetch.string(at: 5), margin: fetch.double(at: 6))
             fetch.reset()
             let texts = ExportText.texts(pair)
+            // A solution that is the prompt alone (a sample cut right after the header) has
+            // nothing to learn from, and an empty field would break trainers.
+            if [texts.chosen, texts.rejected].contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+                statistics.leave(reason: "a response is empty: the solution is its prompt alone")
+                continue
+            }
             statistics.add(pair: problem, kind: pair.kind, shape: texts.shape, chosen: texts.chosen, rejected: texts.rejected, margin: pair.margin)
-            try files.write(ExportText.lines(pair, format: options.format), split: split(problem: problem, options: options), unique: unpaired)
+            try files.write(ExportText.lines(pair, texts: texts, format: options.format), split: split(problem: problem, options: options), unique: unpaired)
         }
     }
 
@@ -341,11 +363,15 @@ struct SplitFiles {
     var counts: [String: (rows: Int, desirable: Int, undesirable: Int)] = [:]
     var seen: [String: Set<String>] = [:]
     let named: Bool
+    let parquet: PythonInterpreter?
 
     init(layout: Exporter.Layout, format: ExportFormat) throws {
         self.format = format
-        writers.append(("train", try FileWriter(path: layout.train)))
-        if let validation = layout.validation { writers.append(("validation", try FileWriter(path: validation))) }
+        parquet = layout.parquet
+        // Parquet files are converted from checked JSON lines written beside them.
+        let suffix = parquet == nil ? "" : ".jsonl.tmp"
+        writers.append(("train", try FileWriter(path: layout.train + suffix)))
+        if let validation = layout.validation { writers.append(("validation", try FileWriter(path: validation + suffix))) }
         named = layout.validation != nil
     }
 
@@ -373,8 +399,14 @@ struct SplitFiles {
             var count = counts[split] ?? (0, 0, 0)
             if balance { count = try Exporter.balance(path: writer.path) }
             try Exporter.check(path: writer.path, format: format, expectedRows: count.rows)
-            files.append(ExportedFile(split: named ? split : nil, path: writer.path, rows: count.rows,
-                                      sha256: try LineReader.digest(path: writer.path).sha256, desirable: count.desirable, undesirable: count.undesirable))
+            var path = writer.path
+            if let parquet {
+                path = String(writer.path.dropLast(".jsonl.tmp".count))
+                try Parquet.convert(jsonLines: writer.path, to: path, rows: count.rows, python: parquet)
+                try FileManager.default.removeItem(atPath: writer.path)
+            }
+            files.append(ExportedFile(split: named ? split : nil, path: path, rows: count.rows,
+                                      sha256: try LineReader.digest(path: path).sha256, desirable: count.desirable, undesirable: count.undesirable))
         }
         return files
     }
