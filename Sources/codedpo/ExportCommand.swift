@@ -19,17 +19,17 @@ struct ExportCommand: ParsableCommand {
             RL formats (--score-run, or --pair-set for its score run): one row a problem with the tests \
             the score run trusts (the generated tests its top-scored solution passes), each with its \
             trust score; problems with fewer than --min-tests trusted tests are left out and counted.
-              grpo          {"prompt" (messages), "tests", "test_trust", "entry_point", "language", "problem"}
-                            (TRL GRPOTrainer hands every column but prompt to the reward functions;
-                            examples/code_reward.py is one)
-              verl          {"data_source", "prompt", "ability", "reward_model": {"style": "rule",
-                            "ground_truth": "{\\"assert_case\\": [...], \\"inputs\\", \\"outputs\\", \\"fn_name\\"}"},
-                            "extra_info"}, written as .json (JSON lines; verl reads no .jsonl)
-              openrlhf-rl   {"input", "label" (JSON text: tests, entry_point)} (OpenRLHF PPO --input_key/--label_key)
+              grpo          prompt (messages), tests, test_trust, entry_point, language
+                            (TRL GRPOTrainer; examples/code_reward.py is a reward function)
+              verl          data_source, prompt, ability, reward_model, extra_info; the
+                            ground truth is JSON text: assert_case [+ inputs, outputs, fn_name]
+                            (.json as JSON lines, or .parquet with pyarrow; never .jsonl)
+              openrlhf-rl   input, label (JSON text of tests, entry_point) (OpenRLHF PPO)
             Response shapes: a solution that continues the prompt (completion-style) is exported as \
             its continuation after the prompt; a pair with a whole program of its own (what chat \
             models answer) gets the instruction prompt (the user message of trl-chat) and whole \
-            programs as responses. The manifest counts both shapes. Every line is read back and \
+            programs as responses. The manifest counts both shapes; a pair with an empty response (a \
+            solution that is its prompt alone) is left out and counted. Every line is read back and \
             checked (parses, no empty field, no repeated prompt) before the export is recorded in \
             `exports` with its sha256. A manifest (NAME.manifest.json) names the pair set or score \
             run with their parameters, the models, counts, quality statistics (chosen vs rejected \
@@ -45,7 +45,7 @@ struct ExportCommand: ParsableCommand {
               codedpo export --pair-set v1 --format llamafactory --out data/v1.jsonl --kind correctness
               codedpo export --pair-set v1 --format trl --hub hub/v1 --split 0.1 --license mit
               codedpo export --score-run 3 --format grpo --out rl/grpo.jsonl --min-tests 4
-              codedpo export --score-run 3 --format verl --out rl/verl.json --split 0.1
+              codedpo export --score-run 3 --format verl --out rl/verl.parquet --split 0.1
               codedpo export --score-run 3 --format openrlhf-rl --hub hub/rl --license apache-2.0
             """
     )
@@ -54,7 +54,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "The pair set (its name); RL formats take its score run.") var pairSet: String?
     @Option(name: .long, help: "RL formats: the score run whose trusted tests are exported.") var scoreRun: Int64?
     @Option(name: .long, help: "trl, trl-chat, kto, sft, llamafactory, openrlhf (pairs); grpo, verl, openrlhf-rl (RL).") var format: ExportFormat
-    @Option(name: .long, help: "Output file (.jsonl; .json for verl). Not with --hub.") var out: String?
+    @Option(name: .long, help: "Output file (.jsonl; .json or .parquet for verl). Not with --hub.") var out: String?
     @Option(name: .long, help: ArgumentHelp("A Hugging Face Hub dataset folder: data/<split> files, README.md card, manifest.", valueName: "dir")) var hub: String?
     @Option(name: .long, help: "--hub: the card's license (a Hub license id, e.g. mit, apache-2.0).") var license = "other"
     @Option(name: .long, help: "Share of problems (0-1) in a validation file; the split is deterministic by problem.") var split: Double?
