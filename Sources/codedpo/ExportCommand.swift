@@ -22,7 +22,7 @@ struct ExportCommand: ParsableCommand {
               grpo          prompt (messages), tests, test_trust, entry_point, language
                             (TRL GRPOTrainer; examples/code_reward.py is a reward function)
               verl          data_source, prompt, ability, reward_model, extra_info; the
-                            ground truth is JSON text: assert_case [+ inputs, outputs, fn_name]
+                            ground truth is JSON: assert_case [+ inputs, outputs, fn_name]
                             (.json as JSON lines, or .parquet with pyarrow; never .jsonl)
               openrlhf-rl   input, label (JSON text of tests, entry_point) (OpenRLHF PPO)
             Response shapes: a solution that continues the prompt (completion-style) is exported as \
