@@ -41,8 +41,10 @@ def free_port():
 
 
 def command(db, metadata, port):
-    # --immutable: read-only, and no -wal/-shm files are created next to the database.
-    return [sys.executable, "-m", "datasette", "serve", "--immutable", db, "--metadata", metadata,
+    # Not --immutable: that mode ignores the write-ahead log, so a database a running codedpo
+    # command writes to would look stale. Datasette reads only; `codedpo query` and Datasette
+    # can read while a stage writes.
+    return [sys.executable, "-m", "datasette", "serve", db, "--metadata", metadata,
             "--host", "127.0.0.1", "--port", str(port)]
 
 
