@@ -21,5 +21,7 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null || comm
 python3 -m unittest discover -s Tests/harness
 # The reward functions of examples/ (TRL GRPO, verl, OpenRLHF) on correct and wrong answers.
 python3 -m unittest discover -s Tests/examples
-swift build --build-tests
+# Debug and release builds, failing on any compiler warning in our code (scripts/build.sh).
+scripts/build.sh
+scripts/build.sh release
 swift test

@@ -66,38 +66,26 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "RL formats: leave out problems with fewer trusted tests than this.") var minTests = 4
     @Option(name: .customLong("report-format"), help: "Report format: table, csv, json or jsonl.") var reportFormat: OutputFormat = .table
 
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: ExportRequest {
+        var request = ExportRequest(pairSet: pairSet, scoreRun: scoreRun, format: format.rawValue, out: out, hub: hub)
+        request.license = license
+        request.split = split
+        request.limit = limit
+        request.shuffle = shuffle
+        request.seed = seed
+        request.kinds = kind
+        request.balance = balance
+        request.minTests = minTests
+        return request
+    }
+
     func validate() throws {
-        if let split, !(split > 0 && split < 1) { throw ValidationError("--split is the validation share, between 0 and 1 (e.g. 0.1)") }
-        if let bad = kind.first(where: { !["correctness", "efficiency"].contains($0) }) { throw ValidationError("--kind is correctness or efficiency, not \(bad)") }
-        if balance && format != .kto { throw ValidationError("--balance is for --format kto") }
-        if (out == nil) == (hub == nil) { throw ValidationError("give --out FILE or --hub DIR (one of them)") }
-        if format.isRL {
-            if (pairSet == nil) == (scoreRun == nil) { throw ValidationError("--format \(format.rawValue) exports a score run's trusted tests: give --score-run N or --pair-set NAME (one of them)") }
-            if !kind.isEmpty { throw ValidationError("--kind selects pairs: not for --format \(format.rawValue)") }
-            if minTests < 1 { throw ValidationError("--min-tests is at least 1") }
-        } else {
-            if pairSet == nil { throw ValidationError("--format \(format.rawValue) writes pairs: give --pair-set NAME") }
-            if scoreRun != nil { throw ValidationError("--score-run is for the RL formats (grpo, verl, openrlhf-rl); a pair set names its score run") }
-        }
+        try usage { _ = try request.options() }
     }
 
     func run() throws {
-        var options = ExportOptions(format: format, out: out ?? "")
-        options.validationShare = split
-        options.limit = limit
-        options.shuffleSeed = shuffle ? seed : (split != nil ? seed : nil)
-        if !kind.isEmpty { options.kinds = kind }
-        options.balance = balance
-        options.minTests = minTests
-        options.hub = hub
-        options.license = license
-        let source: ExportSource = pairSet.map { .pairSet($0) } ?? .scoreRun(scoreRun!)
-        let db = try database.openForWriting()
-        let report = try RunLog(db).record(command: "export", argv: Invocation.arguments, parameters: .object([
-            ("pair_set", JSON(pairSet)), ("score_run", JSON(scoreRun)), ("format", .string(format.rawValue)), ("out", JSON(out)),
-            ("hub", JSON(hub)), ("split", JSON(split)), ("limit", JSON(limit)), ("shuffle", .bool(shuffle)),
-            ("seed", .int(Int64(bitPattern: seed))), ("kinds", JSON(options.kinds)), ("min_tests", .int(Int64(minTests))),
-        ])) { runID in try Exporter(db: db, runID: runID).export(source, options: options) }
+        let report = try request.run(db: try database.openForWriting(), argv: CommandLine.arguments)
         let writer = RowWriter(format: reportFormat, columns: ["file", "split", "rows", "sha256"], sink: StandardOutput(), maxWidth: 70)
         for file in report.files { writer.add([.text(file.path), file.split.map { .text($0) } ?? .null, .integer(Int64(file.rows)), .text(file.sha256)]) }
         writer.finish()
