@@ -173,6 +173,22 @@ final class ExportShapesRLTests: XCTestCase {
         XCTAssertEqual(report.files[0].sha256, try LineReader.digest(path: path).sha256)
     }
 
+    func testRequestChecksItsFlagsAndAPipelineStepTakesTheNewOnes() throws {
+        func message(_ request: ExportRequest) -> String {
+            do { _ = try request.options(); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message(ExportRequest(pairSet: "set", scoreRun: nil, format: "trl", out: nil, hub: nil)).contains("give --out FILE or --hub DIR"))
+        XCTAssertTrue(message(ExportRequest(pairSet: nil, scoreRun: 1, format: "trl", out: "x.jsonl", hub: nil)).contains("writes pairs: give --pair-set NAME"))
+        XCTAssertTrue(message(ExportRequest(pairSet: "set", scoreRun: 1, format: "grpo", out: "x.jsonl", hub: nil)).contains("one of them"))
+        XCTAssertEqual(message(ExportRequest(pairSet: nil, scoreRun: 1, format: "verl", out: nil, hub: "h")), "")
+        let flags = StepFlags(location: "export[0]", fields: [("format", "grpo"), ("hub", "hub/rl"), ("license", "mit"), ("min-tests", 5)])
+        let options = try ExportRequest(pairSet: "set", flags: flags).options()
+        XCTAssertEqual(options.format, .grpo)
+        XCTAssertEqual(options.hub, "hub/rl")
+        XCTAssertEqual(options.license, "mit")
+        XCTAssertEqual(options.minTests, 5)
+    }
+
     func testVerlGroundTruthHasInputsAndOutputsWhenEveryAssertIsACall() {
         let tests = ["assert add(1, 2) == 3", "assert add('a', \"b\") == 'ab'", "assert add([1, None], [True]) == [1, None, True]",
                      "assert add({'k': -1.5}, 2e3) == {\"k\": -1.5}"]
