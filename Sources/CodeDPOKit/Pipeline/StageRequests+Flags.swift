@@ -108,6 +108,8 @@ extension ScoreRequest {
         noMultiplicity = try f.bool("no-multiplicity")
         if let v = try f.double("gamma") { gamma = v }
         if let v = try f.uint64("seed") { seed = v }
+        if let v = try f.double("alpha") { alpha = v }
+        if let v = try f.string("beta0") { beta0 = v }
         // `config` is the old name of `execution-config`.
         executionConfig = try f.int64("execution-config") ?? f.int64("config")
         f.ignore("format")
