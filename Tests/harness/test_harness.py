@@ -1,4 +1,4 @@
-"""Tests of Sources/CodeDPOKit/Execution/harness.py, driven the way the Swift
+"""Tests of the harness (Sources/CodeDPOKit/Execution/Harness, joined), driven the way the Swift
 side drives it: `python -I -S -u -c <source>`, JSON lines on stdin/stdout.
 
 Run from the package root:  python3 -m unittest discover -s Tests/harness -v
@@ -18,11 +18,17 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# CODEDPO_HARNESS: test another copy of the harness (e.g. while editing).
-HARNESS = os.environ.get("CODEDPO_HARNESS") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "harness.py"))
-with open(HARNESS, encoding="utf-8") as _f:
-    SOURCE = _f.read()
+sys.path.insert(0, HERE)
+import harness_source  # noqa: E402
+
+# CODEDPO_HARNESS: test another copy of the harness, one joined file (e.g. while editing);
+# by default the modules in Sources/CodeDPOKit/Execution/Harness, joined as the binary joins them.
+HARNESS = os.environ.get("CODEDPO_HARNESS")
+if HARNESS:
+    with open(HARNESS, encoding="utf-8") as _f:
+        SOURCE = _f.read()
+else:
+    SOURCE = harness_source.joined()
 
 SOLUTION = "def f(x):\n    return x + 1\n"
 GOOD = "assert f(1) == 2"

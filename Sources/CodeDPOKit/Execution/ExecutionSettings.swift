@@ -9,7 +9,7 @@ public enum Isolation: String, CaseIterable, Sendable {
     case bwrap
 }
 
-/// How tests of one solution are kept apart (see harness.py).
+/// How tests of one solution are kept apart (see Harness/harness_loader.py).
 public enum TestIsolation: String, CaseIterable, Sendable {
     /// Tests run one after another in the loaded solution's process; globals and builtins
     /// are restored after each test (in-place mutation of module objects is not undone).
@@ -75,7 +75,7 @@ public struct ExecutionSettings: Sendable, Equatable {
         return try ExecutionSettings(parameters: try JSON.parse(text))
     }
 
-    static var harnessSource: String { EmbeddedKit.files["harness.py"] ?? "" }
+    static let harnessSource = HarnessSource.joined(EmbeddedKit.files)
     public static let harnessHash = SHA256.hex(harnessSource)
 
     /// The config row for these settings, created when new.
