@@ -38,11 +38,14 @@ struct ExecuteCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Seconds a test may run (wall clock).")
+    @Option(name: .long, help: "Seconds of CPU time a test may use (its wall-clock backstop: --wall-factor times this).")
     var timeout = 1.0
 
-    @Option(name: .long, help: "Seconds loading a solution (its module body) may take.")
+    @Option(name: .long, help: "Seconds of CPU time loading a solution (its module body) may use.")
     var loadTimeout = 5.0
+
+    @Option(name: .long, help: "Wall-clock backstop for code that sleeps or blocks, as a multiple of --timeout and --load-timeout (0: the limits are wall clock, as before CPU-time limits).")
+    var wallFactor = 5.0
 
     @Option(name: .long, help: "Address-space limit per test process, in MB (0: none).")
     var memoryMB = 1024
@@ -99,6 +102,7 @@ struct ExecuteCommand: ParsableCommand {
 
     func validate() throws {
         if timeout <= 0 || loadTimeout <= 0 { throw ValidationError("--timeout and --load-timeout must be > 0") }
+        if wallFactor != 0 && wallFactor < 1 { throw ValidationError("--wall-factor must be >= 1 (or 0: wall-clock limits)") }
         if jobs < 1 { throw ValidationError("--jobs must be >= 1") }
         if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, e.g. 0/4") }
         let statuses = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
@@ -115,6 +119,7 @@ struct ExecuteCommand: ParsableCommand {
         settings.testIsolation = testIsolation
         settings.timeout = timeout
         settings.loadTimeout = loadTimeout
+        settings.wallFactor = wallFactor > 0 ? wallFactor : nil
         settings.memoryMB = memoryMB > 0 ? memoryMB : nil
         settings.cpuSeconds = cpuSeconds > 0 ? cpuSeconds : nil
         settings.maxProcesses = maxProcesses > 0 ? maxProcesses : nil

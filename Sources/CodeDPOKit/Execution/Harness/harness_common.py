@@ -227,7 +227,9 @@ _signal = _signal_module.signal   # the C function: signal.signal's enum wrapper
 _SIG_DFL = _signal_module.SIG_DFL
 _signal_py = signal.signal    # the wrapper, for what untrusted code calls
 _SIGALRM = int(signal.SIGALRM)
+_SIGPROF = int(signal.SIGPROF)
 _ITIMER_REAL = signal.ITIMER_REAL
+_ITIMER_PROF = signal.ITIMER_PROF
 _perf = time.perf_counter
 _sleep = time.sleep
 _ptime = time.process_time
@@ -364,7 +366,8 @@ class _Untrusted(BaseException):
 
 
 class _State(object):
-    """Per-process mutable state of the running test."""
+    """Per-process mutable state of the running test.  fired: which timer
+    interrupted it ("cpu" or "wall"), else False."""
     __slots__ = ("active", "fired", "untrusted", "last_fail")
 
     def __init__(self):

@@ -545,13 +545,14 @@ class Worker(object):
 
         # Results come in batches: the next one is due at most a batch
         # window plus one test's run after the last.
-        per_test = timeout + _grace(timeout) + _BATCH_WINDOW
+        # (wall_timeout: the limit itself for wall-clock configs, the backstop for CPU-time ones.)
+        per_test = cfg["wall_timeout"] + _grace(timeout) + _BATCH_WINDOW
         if cfg["isolation"] == "fork":
-            per_test = timeout + 2 * _grace(timeout) + 0.5   # the loader judges first
+            per_test = cfg["wall_timeout"] + 2 * _grace(timeout) + 0.5   # the loader judges first
         loading = True
         index = 0               # the first test without a verdict (once loaded)
         last_event = started
-        deadline = last_event + cfg["load_timeout"] + _grace(min(cfg["load_timeout"], 2.0))
+        deadline = last_event + cfg["load_wall_timeout"] + _grace(min(cfg["load_timeout"], 2.0))
         last_cpu = 0.0
         finished = restart = eof = exited = timed_out = load_reported = False
         violation = None
