@@ -28,6 +28,7 @@ $B import solutions "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_ma
 $B import tests "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_test_case.tasks0-81.jsonl" \
     --format codet --prompts "$DATA/codet/HumanEval_for_test_case_generation.jsonl" --db "$DB" >/dev/null
 cp "$DB" "$WORK/clean.db"
+cp "$DB" "$WORK/loaded.db"
 SCOPE=()
 if [ "$PROBLEMS" != 0 ]; then
     SCOPE=(--where "p.id IN (SELECT id FROM problems WHERE id IN (SELECT problem_id FROM solutions) ORDER BY id LIMIT $PROBLEMS)")
@@ -46,6 +47,13 @@ CLEAN_CONFIG=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["co
 "$PY" bench/execute_baselines.py forkharness "$WORK/clean.db" "$CLEAN_CONFIG" --jobs "$JOBS" --timeout 0.1 > "$WORK/clean_fork.json"
 "$PY" bench/execute_baselines.py inprocess "$WORK/clean.db" "$CLEAN_CONFIG" > "$WORK/inprocess.json"
 "$PY" bench/execute_baselines.py naive "$DB" "$FULL_CONFIG" --sample 200 --timeout 0.1 > "$WORK/naive.json"
+# Load independence: the full workload again with the machine oversubscribed 2x (one busy loop
+# per worker beside the workers), verdict for verdict against the run above.
+BUSY=()
+for _ in $(seq "$JOBS"); do "$PY" -c 'while True: pass' & BUSY+=($!); done
+"$PY" bench/execute_baselines.py run-execute "$WORK/loaded.db" -- $B "${EXEC[@]}" "${SCOPE[@]}" --db "$WORK/loaded.db" > "$WORK/loaded.json"
+kill "${BUSY[@]}"
+"$PY" bench/execute_baselines.py diff "$DB" "$WORK/loaded.db" > "$WORK/diff.json"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$WORK" "$JOBS" <<'PYEOF'
 import json, os, sys
@@ -72,6 +80,9 @@ for name in ("clean", "full"):
     cpu = e["cpu_s"]
     print("CPU per verdict (us): " + ", ".join(f"{k} {1e6 * v / max(n, 1):.0f}" for k, v in cpu.items())
           + f"; in-process loop {1e6 / limit['verdicts_per_second']:.0f}")
+d = load("diff.json"); l = load("loaded.json")
+print(f"\nfull workload again with {jobs} busy loops beside the {jobs} workers (2x oversubscribed): "
+      f"{l['verdicts_per_second']:.0f} verdicts/s; verdicts that changed: {d['changed']} of {d['compared']} {d['examples']}")
 print(f"\nnaive reference (one interpreter per pair, {naive['pairs']} sampled full-workload pairs): "
       f"{naive['verdicts_per_second']:.1f}/s; equal to execute's verdicts {naive['agree']}/{naive['pairs']}")
 for d in naive["disagreements"]:

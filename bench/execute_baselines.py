@@ -340,7 +340,22 @@ def naive(db, config, sample, seed, timeout):
             "agree": agree, "disagreements": disagreements[:20]}
 
 
+def diff(quiet_db, loaded_db):
+    """Verdicts of two databases made from the same import, pair by pair."""
+    query = "SELECT solution_id, test_id, status FROM executions"
+    quiet = {(s, t): v for s, t, v in sqlite3.connect(quiet_db).execute(query)}
+    loaded = {(s, t): v for s, t, v in sqlite3.connect(loaded_db).execute(query)}
+    changed = [(k, v, loaded.get(k)) for k, v in quiet.items() if loaded.get(k) != v]
+    counts = {}
+    for _k, a, b in changed:
+        counts["%s->%s" % (a, b)] = counts.get("%s->%s" % (a, b), 0) + 1
+    return {"compared": len(quiet), "changed": len(changed), "examples": counts}
+
+
 def main():
+    if sys.argv[1:2] == ["diff"]:
+        print(json.dumps(diff(sys.argv[2], sys.argv[3])))
+        return
     if sys.argv[1:2] == ["run-execute"]:
         print(json.dumps(run_execute(sys.argv[2], sys.argv[sys.argv.index("--") + 1:])))
         return

@@ -24,6 +24,13 @@ struct ExecuteCommand: ParsableCommand {
             --isolation bwrap adds bubblewrap (no network, read-only root, private /tmp, own PID \
             space).
 
+            Two limits per test: --timeout counts the test's CPU time, which a busy machine does \
+            not stretch (the same input gives the same verdicts quiet or loaded), and a wall-clock \
+            backstop of --wall-factor times it catches code that sleeps or blocks; either gives \
+            timeout. Loading a solution has the same two (--load-timeout). Two execute runs on one \
+            database share the work (each claims a solution before running it) and take over the \
+            work of a run that was killed.
+
             Examples:
               codedpo execute                                   # everything missing, default limits
               codedpo execute --timeout 0.1 --jobs 2            # CodeT's per-test timeout

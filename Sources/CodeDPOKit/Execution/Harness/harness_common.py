@@ -274,6 +274,11 @@ _unpack_from = struct.Struct("<qdd").unpack_from
 _exec = exec
 _compile = compile
 _gc_freeze = getattr(__import__("gc"), "freeze", None)
+# Read class internals through `type`'s own descriptors: a metaclass defined
+# by the solution could shadow __mro__/__dict__/__name__ on its classes.
+_mro_of = type.__dict__["__mro__"].__get__
+_dict_of = type.__dict__["__dict__"].__get__
+_name_of = type.__dict__["__name__"].__get__
 
 PASS, FAIL, ERROR, TIMEOUT, MEMORY, CRASH, LOAD_ERROR = (
     "pass", "fail", "error", "timeout", "memory", "crash", "load_error")
