@@ -216,11 +216,11 @@ def _pairs(db, config):
     return [(s, code_of[s], tests) for s, tests in by_solution.items()]
 
 
-def forkharness(db, config, jobs, timeout, per_job=64):
+def forkharness(db, config, jobs, timeout, per_job=256):
     work = _pairs(db, config)
     items, expected = [], []
     for _solution_id, code, tests in work:
-        for start in range(0, len(tests), per_job):   # the same job size execute uses
+        for start in range(0, len(tests), per_job):   # one fork per solution, as CodeT (execute's job size)
             chunk = tests[start:start + per_job]
             items.append((code, [t[1] for t in chunk]))
             expected.append([t[2] for t in chunk])
