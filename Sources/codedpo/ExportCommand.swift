@@ -41,6 +41,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the shuffle and of the split.") var seed: UInt64 = 0
     @Option(name: .long, help: "Only pairs of this kind: correctness or efficiency (repeatable).") var kind: [String] = []
     @Flag(name: .long, help: "KTO: as many desirable as undesirable rows.") var balance = false
+    @Flag(name: .long, help: "Keep pairs of problems that `codedpo decontaminate` found in a benchmark (left out by default).") var allowContaminated = false
     @Option(name: .customLong("report-format"), help: "Report format: table, csv, json or jsonl.") var reportFormat: OutputFormat = .table
 
     func validate() throws {
@@ -56,6 +57,7 @@ struct ExportCommand: ParsableCommand {
         options.shuffleSeed = shuffle ? seed : (split != nil ? seed : nil)
         if !kind.isEmpty { options.kinds = kind }
         options.balance = balance
+        options.allowContaminated = allowContaminated
         let db = try database.openForWriting()
         let report = try RunLog(db).record(command: "export", argv: Invocation.arguments, parameters: .object([
             ("pair_set", .string(pairSet)), ("format", .string(format.rawValue)), ("out", .string(out)), ("split", JSON(split)),

@@ -12,6 +12,8 @@ public struct ExportOptions: Sendable {
     public var kinds: [String] = ["correctness", "efficiency"]
     /// KTO: drop rows until desirable and undesirable counts are equal.
     public var balance = false
+    /// Keep pairs of problems that the latest `codedpo decontaminate` found in a benchmark.
+    public var allowContaminated = false
 
     public init(format: ExportFormat, out: String) {
         self.format = format
@@ -73,7 +75,9 @@ public struct Exporter {
         let kinds = options.kinds.map { "'\($0)'" }.joined(separator: ", ")
         var ids = try db.rows("""
             SELECT pr.id, p.external_id FROM pairs pr JOIN problems p ON p.id = pr.problem_id
-            WHERE pr.pair_set_id = ? AND pr.kind IN (\(kinds)) ORDER BY pr.id
+            WHERE pr.pair_set_id = ? AND pr.kind IN (\(kinds))
+              AND \(ContaminationFilter.condition(problemColumn: "pr.problem_id", allowContaminated: options.allowContaminated))
+            ORDER BY pr.id
             """, setID).map { ($0[0].int64!, $0[1].string!) }
         if let seed = options.shuffleSeed { ids = seededShuffle(ids, seed: seed) }
         if let limit = options.limit { ids = Array(ids.prefix(limit)) }
@@ -179,6 +183,8 @@ public struct Exporter {
                          ("desirable", .int(Int64(file.desirable))), ("undesirable", .int(Int64(file.undesirable)))])
             })),
             ("extra_files", .array(report.extraFiles.map { .string(URL(fileURLWithPath: $0).lastPathComponent) })),
+            ("decontamination", try ContaminationFilter.summary(db, problemsSQL: "SELECT problem_id AS pid FROM pairs WHERE pair_set_id = ?",
+                                                                arguments: [setID], allowContaminated: options.allowContaminated)),
         ])
     }
 
