@@ -38,6 +38,7 @@ struct ImportCommand: ParsableCommand {
               codedpo import solutions my_samples.jsonl --skip-bad
               codedpo import seeds ~/src/project --include '*.py' --exclude 'tests/**'
               codedpo import problems new.jsonl --dry-run
+              codedpo import problems ../shared/data/evalplus/HumanEvalPlus.jsonl.gz --format humaneval --id-prefix Plus/ --plus-tests
             """
     )
 
@@ -82,6 +83,12 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "Python interpreter used to parse tests and seeds (default: python3 on PATH).")
     var python: String?
 
+    @Option(name: .long, help: ArgumentHelp("Put this in front of every problem id (of problems, and of the problems solutions and tests name), e.g. Plus/ so HumanEval+ lives beside HumanEval.", valueName: "prefix"))
+    var idPrefix = ""
+
+    @Flag(name: .long, help: "HumanEval+/MBPP+ problems: base_input and plus_input become the ground-truth tests (test sets base and plus; the check's asserts are not imported), expected values from running the canonical solution.")
+    var plusTests = false
+
     // --format names the input format here (as DESIGN.md has it), so the report's own
     // format has another name.
     @Option(name: .long, help: "Report format: table (for people), csv, json or jsonl (for scripts).")
@@ -90,6 +97,9 @@ struct ImportCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file") }
         if testsPerSample < 0 { throw ValidationError("--tests-per-sample must be >= 0") }
+        if plusTests && (kind != .problems || ![.humaneval, .mbpp].contains(format)) {
+            throw ValidationError("--plus-tests is for `import problems` of HumanEval+ or MBPP+ files (--format humaneval or mbpp)")
+        }
         if !format.kinds.contains(kind) {
             throw ValidationError("--format \(format.rawValue) reads \(format.kinds.map(\.rawValue).joined(separator: ", ")), not \(kind.rawValue)")
         }
@@ -108,6 +118,8 @@ struct ImportCommand: ParsableCommand {
         options.exclude = exclude
         options.maxLineBytes = maxLineBytes
         options.python = python
+        options.idPrefix = idPrefix
+        options.plusTests = plusTests
 
         let db = try database.openForWriting()
         let report: ImportReport
@@ -117,7 +129,7 @@ struct ImportCommand: ParsableCommand {
             let parameters: JSON = .object([
                 ("kind", .string(kind.rawValue)), ("format", .string(format.rawValue)), ("files", JSON(files)),
                 ("skip_bad", .bool(skipBad)), ("prompts", JSON(prompts)), ("tests_per_sample", .int(Int64(testsPerSample))),
-                ("model", JSON(model)),
+                ("model", JSON(model)), ("id_prefix", .string(idPrefix)), ("plus_tests", .bool(plusTests)),
             ])
             report = try RunLog(db).record(command: "import", argv: Invocation.arguments, parameters: parameters,
                                            summary: { $0.json }) { runID in

@@ -32,6 +32,8 @@ public struct ProblemRecord: Sendable {
     public var metadata: JSON?
     /// Ground-truth tests that come with the problem (HumanEval's check, MBPP's asserts).
     public var groundTruthTests: [String]
+    /// evalplus base_input / plus_input tests, labeled with their test set.
+    public var labeledTests: [LabeledTest] = []
 }
 
 public struct SolutionRecord: Sendable {
