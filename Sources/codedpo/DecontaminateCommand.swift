@@ -86,7 +86,7 @@ struct DecontaminateCommand: ParsableCommand {
         let progress = ProgressLine()
         let parameters: JSON = .object([("benchmarks", JSON(benchmark)), ("ngram", .int(Int64(ngram))),
                                         ("min_substring_bytes", .int(Int64(minSubstringBytes))), ("exclude", JSON(exclude))])
-        let report = try RunLog(db).record(command: "decontaminate", argv: Invocation.arguments, parameters: parameters,
+        let report = try RunLog(db).record(command: "decontaminate", argv: CommandLine.arguments, parameters: parameters,
                                            summary: { $0.json }) { runID in
             try Decontaminator(db: db, runID: runID).run(options) { rows in progress.update("checked \(rows) rows", elapsed: 0) }
         }

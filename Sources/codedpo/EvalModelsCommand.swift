@@ -133,7 +133,7 @@ struct EvalModelsCommand: AsyncParsableCommand {
         let configID = try config ?? db.int("SELECT id FROM execution_configs WHERE content_hash = ?", SHA256.hex(settings.parameters.text)).map(Int64.init)
         _ = try ModelEvaluationReport.compute(try evaluator.outcomes(options, configID: configID ?? -1), ks: options.ks, efficiency: false)
 
-        let report = try log.record(command: "eval models", argv: Invocation.arguments, parameters: .object([
+        let report = try log.record(command: "eval models", argv: CommandLine.arguments, parameters: .object([
             ("models", JSON(model)), ("k", .array(options.ks.map { .int(Int64($0)) })), ("benchmarks", JSON(benchmark)),
             ("efficiency", .bool(efficiency)), ("config", JSON(config)),
         ]), summary: { $0.1.json }) { runID -> (Int64, ModelEvaluationReport) in
@@ -147,7 +147,7 @@ struct EvalModelsCommand: AsyncParsableCommand {
                 execute.whereSQL = ModelEvaluator.solutionCondition(models: model)
                 let progress = ProgressLine()
                 Terminal.note("running \(missing) ground-truth verdict(s) under config \(configID) first")
-                let executeRun = try log.start(command: "execute", argv: Invocation.arguments, parameters: .object([
+                let executeRun = try log.start(command: "execute", argv: CommandLine.arguments, parameters: .object([
                     ("for", "eval models"), ("config_id", .int(configID)), ("tests", JSON(["ground_truth"])), ("models", JSON(model))]))
                 let done = try Executor(db: db, runID: executeRun, options: execute).run(progress: { state in
                     progress.update("\(ProgressLine.bar(Double(state.done) / Double(max(state.planned, 1)))) \(state.done)/\(state.planned) ground-truth verdicts", elapsed: state.elapsed)
@@ -186,7 +186,7 @@ struct EvalModelsCommand: AsyncParsableCommand {
             generate.problems = problems
             generate.python = python
             let log = RunLog(db)
-            let runID = try log.start(command: "generate", argv: Invocation.arguments, parameters: .object(
+            let runID = try log.start(command: "generate", argv: CommandLine.arguments, parameters: .object(
                 (generate.parameters.objectValue ?? []) + [("for", "eval models"), ("problems", .int(Int64(problems.count)))]))
             let progress = ProgressLine()
             let report: GenerateReport

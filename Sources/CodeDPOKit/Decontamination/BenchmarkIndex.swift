@@ -28,14 +28,14 @@ public struct MatchParameters: Sendable {
 /// n-gram of every benchmark item in one hash table. Checking a text costs one pass over
 /// its words, whatever the number of benchmark items.
 public struct BenchmarkIndex: Sendable {
-    struct Candidate: Sendable {
+    struct SubstringCandidate: Sendable {
         let item: Int
         let bytes: [UInt8]
         let text: String
     }
 
     public let parameters: MatchParameters
-    let candidates: [Candidate]
+    let candidates: [SubstringCandidate]
     /// Hash of words 1, 2, 3 of a candidate -> candidates. Inner words of an occurrence are
     /// whole words of the text too (the first and last may be cut), so an occurrence always
     /// shows up here.
@@ -48,13 +48,13 @@ public struct BenchmarkIndex: Sendable {
 
     public init(items: [BenchmarkItem], parameters: MatchParameters) {
         self.parameters = parameters
-        var candidates: [Candidate] = []
+        var candidates: [SubstringCandidate] = []
         var ngrams: [UInt64: (items: [Int32], text: String)] = [:]
         for (index, item) in items.enumerated() {
             for source in [item.docstring ?? item.prompt, item.solution ?? ""] where !source.isEmpty {
                 let text = MatchText(source, whitelist: parameters.whitelist)
                 if text.bytes.count >= parameters.minSubstringBytes {
-                    candidates.append(Candidate(item: index, bytes: text.bytes, text: text.string))
+                    candidates.append(SubstringCandidate(item: index, bytes: text.bytes, text: text.string))
                 }
                 for (first, hash) in text.windowHashes(parameters.ngram).enumerated() where !text.isNumeric(first, count: parameters.ngram) {
                     if let existing = ngrams[hash] {

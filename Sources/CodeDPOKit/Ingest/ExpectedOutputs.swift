@@ -106,13 +106,6 @@ public final class ExpectedOutputs {
     }
 }
 
-/// A ground-truth test with its test set and provenance (evalplus inputs).
-public struct LabeledTest: Sendable {
-    public var code: String
-    public var testSet: String
-    public var metadata: JSON?
-}
-
 extension FormatReader {
     /// Tests from an evalplus record's base_input and plus_input (when asked for with
     /// --plus-tests), and how many inputs gave no usable expected value.

@@ -90,3 +90,10 @@ public struct BadItem: Error, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// A ground-truth test with its test set and provenance (evalplus inputs).
+public struct LabeledTest: Sendable {
+    public var code: String
+    public var testSet: String
+    public var metadata: JSON?
+}
