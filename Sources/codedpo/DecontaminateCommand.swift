@@ -88,7 +88,10 @@ struct DecontaminateCommand: ParsableCommand {
                                         ("min_substring_bytes", .int(Int64(minSubstringBytes))), ("exclude", JSON(exclude))])
         let report = try RunLog(db).record(command: "decontaminate", argv: CommandLine.arguments, parameters: parameters,
                                            summary: { $0.json }) { runID in
-            try Decontaminator(db: db, runID: runID).run(options) { rows in progress.update("checked \(rows) rows", elapsed: 0) }
+            let start = Date()
+            return try Decontaminator(db: db, runID: runID).run(options) { rows in
+                progress.update("checked \(rows) rows", elapsed: Date().timeIntervalSince(start))
+            }
         }
         progress.finish()
         try print(report, db: db)

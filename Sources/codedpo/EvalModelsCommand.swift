@@ -131,7 +131,11 @@ struct EvalModelsCommand: AsyncParsableCommand {
         }
         // k against the samples is checked before anything runs or is stored.
         let configID = try config ?? db.int("SELECT id FROM execution_configs WHERE content_hash = ?", SHA256.hex(settings.parameters.text)).map(Int64.init)
-        _ = try ModelEvaluationReport.compute(try evaluator.outcomes(options, configID: configID ?? -1), ks: options.ks, efficiency: false)
+        let before = try evaluator.outcomes(options, configID: configID ?? -1)
+        if let absent = model.first(where: { name in !before.contains { $0.model == name } }) {
+            throw StoreError("model \"\(absent)\" has no samples on the problems in scope (problems with ground-truth tests\(benchmark.isEmpty ? "" : " of " + benchmark.joined(separator: ", "))). Import or generate its samples for them. Nothing was stored.")
+        }
+        _ = try ModelEvaluationReport.compute(before, ks: options.ks, efficiency: false)
 
         let report = try log.record(command: "eval models", argv: CommandLine.arguments, parameters: .object([
             ("models", JSON(model)), ("k", .array(options.ks.map { .int(Int64($0)) })), ("benchmarks", JSON(benchmark)),

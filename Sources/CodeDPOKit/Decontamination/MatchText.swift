@@ -10,11 +10,17 @@ public struct MatchText: Sendable {
     public let words: [Range<Int>]
 
     public init(_ text: String, whitelist: Whitelist) {
+        // One pass over the UTF-8 bytes (no Character or Foundation work per line: this runs
+        // once for every row checked): lines split at CR/LF, whitelisted lines skipped.
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            if whitelist.contains(line) { continue }
-            for byte in line.utf8 {
+        var source = Array(text.utf8)
+        if source.last != 0x0A { source.append(0x0A) }
+        var lineStart = 0
+        for index in source.indices where source[index] == 0x0A || source[index] == 0x0D {
+            defer { lineStart = index + 1 }
+            guard index > lineStart, !whitelist.contains(source[lineStart..<index]) else { continue }
+            for byte in source[lineStart..<index] {
                 if Self.isSpace(byte) {
                     if let last = out.last, last != 0x20 { out.append(0x20) }
                 } else {
@@ -116,6 +122,8 @@ public struct MatchText: Sendable {
 /// Lines too common to count as a match (`return True`, `else:`): compared after trimming.
 public struct Whitelist: Sendable {
     public private(set) var lines: Set<String>
+    /// Bytes of the longest line: a longer line is never looked up.
+    private var longest = 0
 
     public static let defaultLines: [String] = [
         "pass", "return", "return True", "return False", "return None", "return 0", "return 1", "return -1",
@@ -129,18 +137,26 @@ public struct Whitelist: Sendable {
 
     public init(lines: [String] = Whitelist.defaultLines) {
         self.lines = Set(lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        longest = self.lines.map(\.utf8.count).max() ?? 0
     }
 
     public mutating func add(_ more: [String]) {
         for line in more {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if !trimmed.isEmpty { lines.insert(trimmed) }
+            if !trimmed.isEmpty {
+                lines.insert(trimmed)
+                longest = max(longest, trimmed.utf8.count)
+            }
         }
     }
 
-    func contains(_ line: Substring) -> Bool {
-        guard !lines.isEmpty else { return false }
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty || lines.contains(trimmed)
+    /// Whether a line (its bytes) is blank or, trimmed of spaces and tabs, a whitelisted line.
+    func contains(_ line: ArraySlice<UInt8>) -> Bool {
+        var low = line.startIndex, high = line.endIndex
+        while low < high, line[low] == 0x20 || line[low] == 0x09 { low += 1 }
+        while high > low, line[high - 1] == 0x20 || line[high - 1] == 0x09 { high -= 1 }
+        if low == high { return true }
+        guard high - low <= longest else { return false }
+        return lines.contains(String(decoding: line[low..<high], as: UTF8.self))
     }
 }
