@@ -116,6 +116,8 @@ extension FormatReader {
         var skipped = 0
         for set in ["base", "plus"] {
             guard let given = item[set + "_input"], !given.isNull else { continue }
+            // MBPP+ v0.2.0 writes "no plus inputs" as {} once (Mbpp/793).
+            if let members = given.objectValue, members.isEmpty { continue }
             guard let inputs = given.arrayValue else { throw BadItem("field \"\(set)_input\" must be a list of argument lists, found \(given.typeName)") }
             let arguments = try inputs.enumerated().map { index, input -> String in
                 guard case .array = input else { throw BadItem("\(set)_input[\(index)] must be a list of arguments, found \(input.typeName)") }
