@@ -380,19 +380,22 @@ CREATE TABLE pairs (
 );
 CREATE INDEX pairs_by_problem ON pairs (pair_set_id, problem_id);
 
--- Every training-set file written: format, path, row count, sha256 and the manifest.
+-- Every training-set file written: format, path, row count, sha256 and the manifest. A pair
+-- format names its pair set; every export names its score run (an RL format's trusted tests).
 CREATE TABLE exports (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    pair_set_id INTEGER NOT NULL REFERENCES pair_sets (id),
+    pair_set_id INTEGER REFERENCES pair_sets (id),
+    score_run_id INTEGER REFERENCES score_runs (id),
     format TEXT NOT NULL
-        CHECK (format IN ('trl', 'trl-chat', 'kto', 'sft', 'llamafactory', 'openrlhf')),
+        CHECK (format IN ('trl', 'trl-chat', 'kto', 'sft', 'llamafactory', 'openrlhf', 'grpo', 'verl', 'openrlhf-rl')),
     split TEXT,
     path TEXT NOT NULL,
     count INTEGER NOT NULL CHECK (count >= 0),
     sha256 TEXT NOT NULL,
     manifest TEXT NOT NULL CHECK (json_valid(manifest)),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    CHECK (pair_set_id IS NOT NULL OR score_run_id IS NOT NULL)
 );
 
 CREATE INDEX problems_by_seed ON problems (seed_id);

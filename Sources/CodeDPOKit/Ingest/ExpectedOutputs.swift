@@ -121,7 +121,7 @@ extension FormatReader {
             guard let inputs = given.arrayValue else { throw BadItem("field \"\(set)_input\" must be a list of argument lists, found \(given.typeName)") }
             let arguments = try inputs.enumerated().map { index, input -> String in
                 guard case .array = input else { throw BadItem("\(set)_input[\(index)] must be a list of arguments, found \(input.typeName)") }
-                return PythonLiteral.of(input)
+                return PythonSource.of(input)
             }
             let outputs = runner.outputs(program: program, entryPoint: entryPoint, arguments: arguments)
             for (index, output) in outputs.enumerated() {

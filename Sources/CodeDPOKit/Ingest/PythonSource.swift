@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value as Python source text (lists for arrays, dicts for objects, True/False/None),
 /// pure: how evalplus's argument lists become the arguments of a test's call.
-public enum PythonLiteral {
+public enum PythonSource {
     public static func of(_ value: JSON) -> String {
         switch value {
         case .null: return "None"
