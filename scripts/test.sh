@@ -17,6 +17,14 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null || comm
     else
         echo "test: chromium is missing (sudo apt-get install -y chromium); the report rendering check will be skipped" >&2
     fi
+# Bubblewrap, so the executor's `--isolation bwrap` test runs instead of being skipped.
+command -v bwrap >/dev/null \
+    || if [ "$(id -u)" = 0 ]; then
+        { echo "test: installing bubblewrap" >&2; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
+            || echo "test: could not install bubblewrap; the bwrap isolation test will be skipped" >&2
+    else
+        echo "test: bubblewrap is missing (sudo apt-get install -y bubblewrap); the bwrap isolation test will be skipped" >&2
+    fi
 # The executor's Python harness on its own: every hostile behaviour, both isolation modes.
 python3 -m unittest discover -s Tests/harness
 # The reward functions of examples/ (TRL GRPO, verl, OpenRLHF) on correct and wrong answers.

@@ -72,6 +72,7 @@ extension ExecuteRequest {
         self.init()
         if let v = try f.double("timeout") { timeout = v }
         if let v = try f.double("load-timeout") { loadTimeout = v }
+        if let v = try f.double("wall-factor") { wallFactor = v }
         if let v = try f.int("memory-mb") { memoryMB = v }
         if let v = try f.double("cpu-seconds") { cpuSeconds = v }
         if let v = try f.int("max-processes") { maxProcesses = v }
