@@ -14,16 +14,16 @@ final class EvalModelsCLITests: XCTestCase {
         guard FileManager.default.fileExists(atPath: data.path) else { throw XCTSkip("../shared/data is absent: pass@1 check skipped") }
         let folder = temporaryFolder(self)
         let db = folder.appendingPathComponent("m.db").path
-        // The first 40 problems keep the test fast.
+        // The first 30 problems keep the test fast.
         let all = try JSON.parse(String(contentsOf: data.appendingPathComponent("agentcoder/gpt-3.5-turbo-1106.json"), encoding: .utf8))
-        let subset = folder.appendingPathComponent("agentcoder40.json")
-        try Data(JSON.array(Array(all.arrayValue!.prefix(40))).text.utf8).write(to: subset)
+        let subset = folder.appendingPathComponent("agentcoder30.json")
+        try Data(JSON.array(Array(all.arrayValue!.prefix(30))).text.utf8).write(to: subset)
         _ = try CLI.succeed(["init"], db: db)
         _ = try CLI.succeed(["import", "problems", subset.path, "--format", "agentcoder"], db: db)
         _ = try CLI.succeed(["import", "solutions", subset.path, "--format", "agentcoder"], db: db)
         let result = try CLI.succeed(["eval", "models", "--model", "gpt-3.5-turbo-1106", "--k", "1", "--timeout", "10", "--python", python.path, "--format", "json"], db: db)
         let ours = try JSON.parse(result.stdout)["scores"]?.arrayValue?.first
-        XCTAssertEqual(ours?["problems"], .int(40), result.stdout)
+        XCTAssertEqual(ours?["problems"], .int(30), result.stdout)
 
         let reference = Self.root.appendingPathComponent("Tests/Reference/humaneval_pass_at_1.py").path
         let process = Process()
