@@ -223,18 +223,22 @@ public final class Importer {
         }
         try loadProblems()
         var made = FormatContext(kind: options.kind, testKind: options.testKind, model: options.model,
-                                 testsPerSample: options.testsPerSample, helper: { try self.helper() },
-                                 resolve: { try self.knownProblem($0) })
+                                 testsPerSample: options.testsPerSample,
+                                 helper: { [weak self] in try Importer.alive(self).helper() },
+                                 resolve: { [weak self] in try Importer.alive(self).knownProblem($0) })
         if options.plusTests && options.kind == .problems { made.expected = try expectedOutputs() }
         let context = made
         // Reading, parsing, normalizing and hashing run on a reader thread; this thread
         // computes the file's digest meanwhile, then only writes. Items arrive in order.
         let queue = BoundedQueue<[Item]>(capacity: 8)
         let failure = ThreadFailure()
-        let reader = Thread { [self] in
+        // The reader holds the importer weakly: a Thread keeps its closure until the thread
+        // has exited, which can be after the command returned and the process is exiting; a
+        // strong reference there kept the database open (its WAL not checkpointed) at exit.
+        let reader = Thread { [weak self] in
             defer { queue.close() }
             do {
-                try self.readItems(path: path, context: context) { batch in queue.push(batch) }
+                try Importer.alive(self).readItems(path: path, context: context) { batch in queue.push(batch) }
             } catch {
                 failure.error = error
             }
@@ -281,6 +285,13 @@ public final class Importer {
         }
         let locator: String
         let content: Content
+    }
+
+    /// The importer a weakly held reference still points to; it is gone only when the import
+    /// ended (the writing side stopped), and then the reader stops too.
+    static func alive(_ importer: Importer?) throws -> Importer {
+        guard let importer else { throw ImportError(message: "the import ended before the reader") }
+        return importer
     }
 
     final class ThreadFailure: @unchecked Sendable {
