@@ -25,7 +25,13 @@ struct StoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Bulk insert: the store's prepared-statement path against a bare C-API loop.",
-        discussion: "Target: the store reaches at least half of the bare loop's rows/s."
+        discussion: """
+            Target: the store reaches at least half of the bare loop's rows/s.
+
+            Examples:
+              .build/release/codedpo bench store
+              .build/release/codedpo bench store --rows 100000 --rounds 1 --format json
+            """
     )
 
     @Option(name: .long, help: "Rows to insert per measurement.")
@@ -52,7 +58,14 @@ struct ImportBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import N generated solution lines against the store's raw bulk-insert rate.",
-        discussion: "Target: the import takes at most 3x the time the store takes to insert the same solution rows into the same table (hashes precomputed, no parsing, no provenance)."
+        discussion: """
+            Target: the import takes at most 3x the time the store takes to insert the same solution \
+            rows into the same table (hashes precomputed, no parsing, no provenance).
+
+            Examples:
+              .build/release/codedpo bench import
+              .build/release/codedpo bench import --lines 100000 --format json
+            """
     )
 
     @Option(name: .long, help: "Solution lines to generate and import.")
@@ -79,7 +92,14 @@ struct ScoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score ~1,000,000 verdicts with self-validation against raw inserts of the same score rows.",
-        discussion: "Target: scoring (loading verdicts, 10 iterations, every iteration stored) takes at most 2x the raw insert time."
+        discussion: """
+            Target: scoring (loading verdicts, 10 iterations, every iteration stored) takes at most \
+            2x the raw insert time.
+
+            Examples:
+              .build/release/codedpo bench score
+              .build/release/codedpo bench score --verdicts 100000 --format json
+            """
     )
 
     @Option(name: .long, help: "Verdicts to generate and score.")

@@ -22,7 +22,7 @@ struct MergeCommand: ParsableCommand {
               codedpo merge all.db a.db b.db --format json      # per input: rows added, conflicts
               codedpo merge all.db a.db b.db --fail-on-conflict # exit 1 if any conflict
 
-            A sharded job (see README, "Scale-out"):
+            A sharded job (see docs/commands/merge.md):
               cp base.db shard-$I.db && codedpo execute --shard $I/4 --db shard-$I.db   # per task
               codedpo merge merged.db base.db shard-*.db && codedpo score --db merged.db
             """

@@ -13,7 +13,7 @@ struct RunCommand: AsyncParsableCommand {
             commands. Steps hand ids on: efficiency and pairs name a score step ("score": \
             "self-validation"), pairs "efficiency": true takes the efficiency run, export writes the \
             pairs step's set. Relative paths are relative to the config file. See \
-            examples/pipeline.json and the README, "codedpo run".
+            examples/pipeline.json and docs/commands/run.md.
 
             Resuming: every stage is incremental, so running the same config again finishes what a \
             killed run left and repeats nothing: import adds nothing new, generate and execute do \
@@ -84,7 +84,10 @@ struct RunCommand: AsyncParsableCommand {
         let progress = ProgressLine()
         var events = PipelineRunner.Events()
         events.shouldStop = { interrupt.isSet }
-        events.progress = { line, elapsed in progress.update(line, elapsed: elapsed) }
+        events.progress = { state in
+            let fraction = Double(state.done) / Double(max(state.total, 1))
+            progress.update("\(ProgressLine.bar(fraction)) \(state.done)/\(state.total) \(state.unit)", elapsed: state.elapsed)
+        }
         events.note = { message in
             progress.finish()
             Terminal.note(message)

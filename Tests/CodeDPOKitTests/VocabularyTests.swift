@@ -33,4 +33,19 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(try db.int("SELECT sample_count FROM solutions"), 5)
         XCTAssertEqual(try db.int("SELECT count(*) FROM solution_sources"), 2)
     }
+
+    /// A finished run is in the .db file itself, even while its connection stays open (as when
+    /// a thread still holds it at exit): a copy of the file alone has it.
+    func testAFinishedRunIsInTheDatabaseFileNotOnlyInTheWAL() throws {
+        let path = temporaryDatabasePath(self)
+        let db = try Workspace.initialize(path: path).0
+        let log = RunLog(db)
+        let runID = try log.start(command: "test", argv: [])
+        try log.finish(runID, status: .ok)
+        let copy = path + ".copy"
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let copied = try Workspace.openForReading(path: copy)
+        XCTAssertEqual(try copied.rows("SELECT status FROM runs WHERE id = ?", runID).first?[0].string, "ok")
+        withExtendedLifetime(db) {}
+    }
 }

@@ -10,7 +10,7 @@ public enum EfficiencyMethod: String, CaseIterable, Sendable {
 
 public struct EfficiencyOptions: Sendable {
     public var repeatCount = 5
-    /// Each measurement repeats the test body until it takes at least this long (--scale).
+    /// Each measurement repeats the test body until it takes at least this long (--min-seconds).
     public var minSeconds = 0.02
     /// A solution whose spread is more than this share of its median is flagged noisy.
     public var maxNoise = 0.1

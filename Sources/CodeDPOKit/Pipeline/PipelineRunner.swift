@@ -19,6 +19,14 @@ public final class PipelineRunner {
         public var seconds: Double
     }
 
+    /// How far a long step is: `done` of `total` `unit` ("timed solution runs").
+    public struct Progress: Sendable {
+        public var done: Int
+        public var total: Int
+        public var unit: String
+        public var elapsed: Double
+    }
+
     /// What the caller sees while the pipeline runs (the CLI prints these).
     public struct Events {
         /// A step ended.
@@ -29,8 +37,8 @@ public final class PipelineRunner {
         public var starting: (String) -> Void = { _ in }
         /// The eval step's results, as `codedpo eval` shows them.
         public var evaluated: ([EvaluationReport]) -> Void = { _ in }
-        /// Progress of a long step: a line for a progress display, and seconds elapsed.
-        public var progress: (String, Double) -> Void = { _, _ in }
+        /// Progress of a long step.
+        public var progress: (Progress) -> Void = { _ in }
         /// Polled by long steps: true stops them, keeping what finished.
         public var shouldStop: @Sendable () -> Bool = { false }
         public var environment: [String: String] = ProcessInfo.processInfo.environment
@@ -112,6 +120,11 @@ public final class PipelineRunner {
         try Workspace.openForWriting(path: database)
     }
 
+    /// `"quiet": true` hides a step's progress, as the flag does on the command.
+    private func progress(_ step: PipelineStep, _ events: Events) -> (Progress) -> Void {
+        step.flags.contains(StepFlag(key: "quiet", value: .bool(true))) ? { _ in } : events.progress
+    }
+
     private func ran(_ detail: String) -> Outcome { Outcome(step: "", status: "ran", detail: detail, seconds: 0) }
     private func upToDate(_ detail: String) -> Outcome { Outcome(step: "", status: "up to date", detail: detail, seconds: 0) }
 
@@ -127,8 +140,9 @@ public final class PipelineRunner {
             let request = try GenerateRequest(step: step, flags: flags(step))
             let options = try request.options(environment: events.environment)
             events.starting(argv(step).joined(separator: " "))
+            let progress = progress(step, events)
             let report = try await request.run(db: try writable(), argv: argv(step), options: options, progress: { state in
-                events.progress("\(state.samplesDone)/\(state.samplesPlanned) samples, \(state.requestsDone) requests", state.elapsed)
+                progress(Progress(done: state.samplesDone, total: state.samplesPlanned, unit: "samples", elapsed: state.elapsed))
             }, note: events.note, shouldStop: events.shouldStop)
             if report.interrupted { throw Interrupted() }
             if let reason = report.stoppedBecause {
@@ -139,8 +153,9 @@ public final class PipelineRunner {
             let request = try ExecuteRequest(flags: flags(step))
             let interpreter = try PythonInterpreter.resolve(request.python)
             events.starting(argv(step).joined(separator: " "))
+            let progress = progress(step, events)
             let report = try request.run(db: try writable(), argv: argv(step), interpreter: interpreter, progress: { state in
-                events.progress("\(state.done)/\(state.planned) verdicts", state.elapsed)
+                progress(Progress(done: state.done, total: state.planned, unit: "verdicts", elapsed: state.elapsed))
             }, shouldStop: events.shouldStop)
             if report.interrupted { throw Interrupted() }
             return ran(try summary(of: step))
@@ -157,7 +172,7 @@ public final class PipelineRunner {
             let extra = scoreRunOrder.flatMap { ["--score-run", String($0)] }
             events.starting(argv(step, extra).joined(separator: " "))
             let reports = try request.run(database: database, argv: argv(step, extra), note: events.note, progress: { state in
-                events.progress("\(state.done)/\(state.planned) ground-truth verdicts", state.elapsed)
+                events.progress(Progress(done: state.done, total: state.planned, unit: "ground-truth verdicts", elapsed: state.elapsed))
             }, shouldStop: events.shouldStop)
             events.evaluated(reports)
             return ran("evaluated \(scoreRunOrder.isEmpty ? "every" : String(scoreRunOrder.count)) score run(s) against ground truth")
@@ -173,7 +188,7 @@ public final class PipelineRunner {
             events.starting(argv(step, extra).joined(separator: " "))
             let started = Date()
             let report = try request.run(db: try writable(), argv: argv(step, extra), progress: { done, total in
-                events.progress("\(done)/\(total) timed solution runs", Date().timeIntervalSince(started))
+                events.progress(Progress(done: done, total: total, unit: "timed solution runs", elapsed: Date().timeIntervalSince(started)))
             }, shouldStop: events.shouldStop)
             efficiencyRun = report.efficiencyRunID
             return ran(try efficiencySummary())

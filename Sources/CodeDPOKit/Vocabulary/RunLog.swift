@@ -31,6 +31,11 @@ public struct RunLog {
                 finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
             WHERE id = ?
             """, status.rawValue, error, summary?.text, runID)
+        // The run's last write: copy the WAL into the database file now. The connection may
+        // never be closed before the process exits (a reader thread can still hold it), and
+        // then the rows would live only in the -wal file, which a plain copy of the .db file
+        // (a shard sent back, a backup) leaves behind.
+        try db.run("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     /// Runs left 'running' by a process of this host that no longer exists were killed:
