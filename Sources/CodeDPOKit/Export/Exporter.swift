@@ -156,8 +156,10 @@ public struct Exporter {
         let score = try db.rows("SELECT strategy, parameters, config_id FROM score_runs WHERE id = ?", scoreRun).first
         var efficiency: JSON = .null
         if let efficiencyRun = set[3].int64, let row = try db.rows("SELECT method, repeat, parameters FROM efficiency_runs WHERE id = ?", efficiencyRun).first {
+            // The paper's numbers for the pairs this export draws from.
+            let speedups = try db.rows("SELECT margin FROM pairs WHERE pair_set_id = ? AND kind = 'efficiency' AND margin IS NOT NULL", setID).compactMap { $0[0].double }
             efficiency = .object([("id", .int(efficiencyRun)), ("method", .string(row[0].string!)), ("repeat", .int(row[1].int64!)),
-                                  ("parameters", try JSON.parse(row[2].string!))])
+                                  ("parameters", try JSON.parse(row[2].string!)), ("speedups", SpeedupDistribution(speedups).json)])
         }
         return .object([
             ("tool", "codedpo"), ("tool_version", .string(CodeDPO.version)),
