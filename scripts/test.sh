@@ -14,6 +14,15 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null || comm
     else
         echo "test: chromium is missing (sudo apt-get install -y chromium); the report rendering check will be skipped" >&2
     fi
+# valgrind, so `efficiency --method instructions` is tested where perf_event_open is refused
+# (most VMs and containers) instead of being skipped.
+command -v valgrind >/dev/null \
+    || if [ "$(id -u)" = 0 ]; then
+        { echo "test: installing valgrind" >&2; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; } \
+            || echo "test: could not install valgrind; the instruction-count tests will be skipped" >&2
+    else
+        echo "test: valgrind is missing (sudo apt-get install -y valgrind); the instruction-count tests will be skipped" >&2
+    fi
 # The executor's Python harness on its own: every hostile behaviour, both isolation modes.
 python3 -m unittest discover -s Tests/harness
 # Debug and release builds, failing on any compiler warning in our code (scripts/build.sh).
