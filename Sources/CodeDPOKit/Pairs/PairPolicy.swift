@@ -110,13 +110,16 @@ public enum PairRules {
     /// summed), i.e. more than the measured spread can explain. A solution is never dropped
     /// for its own noise alone: a noisy solution still pairs with one far enough from it, so a
     /// solution 2x slower than another is not lost to a disturbed repetition.
+    /// Speedups this close (relative) to the largest count as equal when choosing a pair.
+    public static let speedupTolerance = 0.02
+
     public static func efficiency(_ timed: [Timed], policy: PairPolicy) -> ([ProposedPair], [NoPairReason]) {
         guard timed.count >= 2 else { return ([], [.noTimedSolutions]) }
         var remaining = timed.sorted { ($0.median, $0.solutionID) < ($1.median, $1.solutionID) }
         var pairs: [ProposedPair] = []
         var reasons: [NoPairReason] = []
         for _ in 0..<max(1, policy.pairsPerProblem) where remaining.count >= 2 {
-            var best: (fast: Int, slow: Int, speedup: Double)?
+            var candidates: [(fast: Int, slow: Int, speedup: Double)] = []
             var withinNoise = false, identical = false
             for i in remaining.indices {
                 for j in remaining.indices where j > i {
@@ -126,10 +129,17 @@ public enum PairRules {
                     if speedup < policy.minSpeedup { continue }
                     if slow.median - fast.median <= policy.noiseFactor * (fast.spread + slow.spread) { withinNoise = true; continue }
                     if fast.key == slow.key { identical = true; continue }
-                    if best == nil || speedup > best!.speedup { best = (i, j, speedup) }
+                    candidates.append((i, j, speedup))
                 }
             }
-            guard let found = best else {
+            // Near-ties are ties: among pairs within speedupTolerance of the largest speedup, the
+            // one with the lowest solution ids, so counts that move by 0.1% between two runs do
+            // not swap which of two almost equally slow solutions is rejected.
+            let largest = candidates.map(\.speedup).max() ?? 0
+            let found = candidates.filter { $0.speedup >= largest / (1 + speedupTolerance) }.min { a, b in
+                (remaining[a.fast].solutionID, remaining[a.slow].solutionID) < (remaining[b.fast].solutionID, remaining[b.slow].solutionID)
+            }
+            guard let found else {
                 reasons.append(withinNoise ? .withinNoise : identical ? .identicalCode : .speedupTooSmall)
                 break
             }
