@@ -10,6 +10,9 @@ enum StrategyName: String, CaseIterable, ExpressibleByArgument {
     case allTests = "all-tests"
     case random
     case consensus
+    case b4
+    case mbrExec = "mbr-exec"
+    case softB4 = "soft-b4"
 }
 
 struct ScoreCommand: ParsableCommand {
@@ -30,7 +33,14 @@ struct ScoreCommand: ParsableCommand {
               random           seeded uniform scores (--seed), the floor every ranking must beat
               consensus        codedpo's soft dual agreement: support from every solution in
                                proportion to Jaccard(pass sets)^gamma (--gamma, 4), score =
-                               tests passed x sqrt(support); best top-1 on the dev data (README)
+                               tests passed x sqrt(support)
+              b4               B4 (ASE 2024): each distinct pass pattern is a hypothesis scored by
+                               its log Beta-Bernoulli posterior; --alpha (1e3), --beta0 (1e4; the
+                               paper tries 1e4,1e5,1e6; a comma list makes a grid)
+              mbr-exec         MBR-exec: samples with the identical pass pattern (B4's baseline;
+                               B4's other baseline, MaxPass, is pass-count)
+              soft-b4          codedpo's: B4 with consensus's soft support (--gamma) and no
+                               hypothesis that passes nothing; best top-1 on the dev data (README)
             Sample multiplicity counts: a solution sampled k times weighs as k samples.
 
             Examples:
@@ -38,12 +48,13 @@ struct ScoreCommand: ParsableCommand {
               codedpo score --strategy self-validation --damping 0.5,0.85,0.95 --iterations 5,10   # a grid
               codedpo score --all-strategies --execution-config 2
               codedpo score --strategy random --seed 7
+              codedpo score --strategy b4 --beta0 1e4,1e5,1e6                              # the paper's grid
             """
     )
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus.")
+    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus, b4, mbr-exec, soft-b4.")
     var strategy: StrategyName?
 
     @Flag(name: .long, help: "One score run per strategy, with default parameters.")
@@ -61,8 +72,14 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Count each distinct solution and test once, ignoring how often it was sampled.")
     var noMultiplicity = false
 
-    @Option(name: .long, help: "Similarity exponent of the consensus strategy (large: CodeT's exact groups).")
+    @Option(name: .long, help: "Similarity exponent of consensus and soft-b4 (large: exact pass patterns only).")
     var gamma = 4.0
+
+    @Option(name: .long, help: "B4's prior alpha on the shares of correct tests and samples (b4, soft-b4).")
+    var alpha = 1e3
+
+    @Option(name: .long, help: "B4's prior beta0 against wrong code passing wrong tests (b4, soft-b4); a comma list makes a grid.")
+    var beta0 = "1e4"
 
     @Option(name: .long, help: "Seed of the random strategy.")
     var seed: UInt64 = 0
@@ -87,6 +104,8 @@ struct ScoreCommand: ParsableCommand {
         request.noMultiplicity = noMultiplicity
         request.gamma = gamma
         request.seed = seed
+        request.alpha = alpha
+        request.beta0 = beta0
         request.executionConfig = executionConfig ?? legacyConfig
         return request
     }

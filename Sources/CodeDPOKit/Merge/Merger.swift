@@ -452,10 +452,13 @@ public struct Merger {
         report.added.append(("pair_sets", added))
         report.added.append(("pairs", pairs))
         try add("exports", """
-            INSERT INTO main.exports (run_id, pair_set_id, format, split, path, count, sha256, manifest, created_at)
-            SELECT mr.dst, mps.dst, x.format, x.split, x.path, x.count, x.sha256, x.manifest, x.created_at
-            FROM src.exports x JOIN map_runs mr ON mr.src = x.run_id JOIN map_pair_sets mps ON mps.src = x.pair_set_id
-            WHERE NOT EXISTS (SELECT 1 FROM main.exports m WHERE m.run_id = mr.dst AND m.path = x.path AND m.sha256 = x.sha256) ORDER BY x.id
+            INSERT INTO main.exports (run_id, pair_set_id, score_run_id, format, split, path, count, sha256, manifest, created_at)
+            SELECT mr.dst, mps.dst, msr.dst, x.format, x.split, x.path, x.count, x.sha256, x.manifest, x.created_at
+            FROM src.exports x JOIN map_runs mr ON mr.src = x.run_id
+            LEFT JOIN map_pair_sets mps ON mps.src = x.pair_set_id LEFT JOIN map_score_runs msr ON msr.src = x.score_run_id
+            -- RL exports name a score run and no pair set (migration 0005).
+            WHERE (x.pair_set_id IS NULL OR mps.dst IS NOT NULL) AND (x.score_run_id IS NULL OR msr.dst IS NOT NULL)
+              AND NOT EXISTS (SELECT 1 FROM main.exports m WHERE m.run_id = mr.dst AND m.path = x.path AND m.sha256 = x.sha256) ORDER BY x.id
             """, &report)
     }
 }

@@ -185,7 +185,7 @@ public struct PipelineConfig: Sendable {
         let scoreNames = steps.filter { $0.stage == .score }.flatMap { step -> [String] in
             var names = step.name.map { [$0] } ?? []
             if let index = step.arguments.firstIndex(of: "--strategy"), index + 1 < step.arguments.count { names.append(step.arguments[index + 1]) }
-            if step.arguments.contains("--all-strategies") { names += ["self-validation", "codet", "pass-count", "all-tests", "random", "consensus"] }
+            if step.arguments.contains("--all-strategies") { names += ScoreRequest.strategyNames }
             return names
         }
         for step in steps where step.stage == .efficiency || step.stage == .pairs {

@@ -5,7 +5,7 @@ import Foundation
 /// the CLI and `run --config` (which reuses a score run with the same strategy and parameters)
 /// agree on what a request means.
 public struct ScoreRequest: Sendable, Equatable {
-    /// self-validation, codet, pass-count, all-tests, random or consensus.
+    /// One of `strategyNames`.
     public var strategy: String?
     public var allStrategies = false
     /// Comma lists make a grid.
@@ -15,10 +15,15 @@ public struct ScoreRequest: Sendable, Equatable {
     public var noMultiplicity = false
     public var gamma = 4.0
     public var seed: UInt64 = 0
+    /// B4's priors (b4, soft-b4): alpha on the shares of correct tests and samples, beta0
+    /// (a comma list makes a grid) against a wrong sample passing a wrong test.
+    public var alpha = 1e3
+    public var beta0 = "1e4"
     /// The execution config whose verdicts are scored; nil: the latest with verdicts.
     public var executionConfig: Int64?
 
-    public static let strategyNames = ["self-validation", "codet", "pass-count", "all-tests", "random", "consensus"]
+    /// Every strategy, in the order `--all-strategies` runs them.
+    public static let strategyNames = ["self-validation", "codet", "pass-count", "all-tests", "random", "consensus", "b4", "mbr-exec", "soft-b4"]
 
     public init() {}
 
@@ -35,12 +40,22 @@ public struct ScoreRequest: Sendable, Equatable {
             }
             return value
         }
+        let beta0s = try beta0.split(separator: ",").map { text -> Double in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
+                throw UsageError("--beta0 takes positive numbers, e.g. 1e4 or 1e4,1e5,1e6")
+            }
+            return value
+        }
+        guard alpha > 0, alpha.isFinite else { throw UsageError("--alpha takes a positive number, e.g. 1e3") }
+        let b4 = beta0s.map { B4(alpha: alpha, beta0: $0, multiplicity: !noMultiplicity) as ScoringStrategy }
+        let softB4 = beta0s.map { SoftB4(alpha: alpha, beta0: $0, gamma: gamma, multiplicity: !noMultiplicity) as ScoringStrategy }
         let selfValidation = dampings.flatMap { d in
             counts.map { SelfValidation(damping: d, iterations: $0, tolerance: tolerance, multiplicity: !noMultiplicity) as ScoringStrategy }
         }
         if allStrategies {
             return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed),
-                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
+                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)] + b4
+                + [MBRExec(multiplicity: !noMultiplicity)] + softB4
         }
         switch strategy {
         case "self-validation": return selfValidation
@@ -49,6 +64,9 @@ public struct ScoreRequest: Sendable, Equatable {
         case "all-tests": return [AllTests()]
         case "random": return [RandomScores(seed: seed)]
         case "consensus": return [Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
+        case "b4": return b4
+        case "mbr-exec": return [MBRExec(multiplicity: !noMultiplicity)]
+        case "soft-b4": return softB4
         case nil: throw UsageError("choose --strategy NAME or --all-strategies")
         case let other?: throw UsageError("--strategy \(other) is not a strategy; the strategies are \(Self.strategyNames.joined(separator: ", "))")
         }

@@ -227,7 +227,9 @@ _signal = _signal_module.signal   # the C function: signal.signal's enum wrapper
 _SIG_DFL = _signal_module.SIG_DFL
 _signal_py = signal.signal    # the wrapper, for what untrusted code calls
 _SIGALRM = int(signal.SIGALRM)
+_SIGPROF = int(signal.SIGPROF)
 _ITIMER_REAL = signal.ITIMER_REAL
+_ITIMER_PROF = signal.ITIMER_PROF
 _perf = time.perf_counter
 _sleep = time.sleep
 _ptime = time.process_time
@@ -272,6 +274,11 @@ _unpack_from = struct.Struct("<qdd").unpack_from
 _exec = exec
 _compile = compile
 _gc_freeze = getattr(__import__("gc"), "freeze", None)
+# Read class internals through `type`'s own descriptors: a metaclass defined
+# by the solution could shadow __mro__/__dict__/__name__ on its classes.
+_mro_of = type.__dict__["__mro__"].__get__
+_dict_of = type.__dict__["__dict__"].__get__
+_name_of = type.__dict__["__name__"].__get__
 
 PASS, FAIL, ERROR, TIMEOUT, MEMORY, CRASH, LOAD_ERROR = (
     "pass", "fail", "error", "timeout", "memory", "crash", "load_error")
@@ -364,7 +371,8 @@ class _Untrusted(BaseException):
 
 
 class _State(object):
-    """Per-process mutable state of the running test."""
+    """Per-process mutable state of the running test.  fired: which timer
+    interrupted it ("cpu" or "wall"), else False."""
     __slots__ = ("active", "fired", "untrusted", "last_fail")
 
     def __init__(self):

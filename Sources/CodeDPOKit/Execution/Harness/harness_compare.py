@@ -23,11 +23,6 @@ _COMPARE_DUNDERS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
                     "__contains__", "__iter__", "__getitem__")
 _MAX_DEPTH = 1000
 _MAX_ITEMS = 5000000
-# Read class internals through `type`'s own descriptors: a metaclass defined
-# by the solution could shadow __mro__/__dict__/__name__ on its classes.
-_mro_of = type.__dict__["__mro__"].__get__
-_dict_of = type.__dict__["__dict__"].__get__
-_name_of = type.__dict__["__name__"].__get__
 
 _OPERATORS = {
     "Eq": (operator.eq, "=="), "NotEq": (operator.ne, "!="),
@@ -235,6 +230,54 @@ def _compile_test(source):
         except SyntaxError:
             continue
     return _compile(source, _TEST_FILE, "exec", dont_inherit=True)
+
+
+def _compile_quietly(compile_source, source, limit):
+    """compile_source(source) in the worker, or None when the source is
+    long, does not compile, or warns: the loader then compiles it again
+    under the timer, and its errors and warnings show where they did
+    before (in the test's result)."""
+    if len(source) > limit:
+        return None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = compile_source(source)
+    except Exception:   # SyntaxError, RecursionError, MemoryError, ...
+        return None
+    return None if caught else code
+
+
+class _CodeCache(object):
+    """Rewritten, compiled tests by source text, kept in the worker so that
+    every loader inherits them: the same tests come again with every
+    solution of a problem, and the AST rewrite + compile costs far more than
+    running a trivial assert.  Compiling does not run the test.  Long
+    sources, sources that do not compile, and sources whose compilation
+    warns are not cached: the loader compiles them under the test's timer as
+    before, so their errors and warnings land in the test's own result."""
+
+    MAX_ENTRIES = 4096
+    MAX_SOURCE = 32 << 10
+
+    def __init__(self):
+        self.codes = {}       # source -> (code or None, serial)
+        self.serial = 0       # entries are numbered as they are made
+
+    def get(self, source):
+        """(code or None, serial) for a test's source."""
+        codes = self.codes
+        entry = codes.pop(source, None)
+        if entry is None:
+            self.serial += 1
+            entry = (_compile_quietly(_compile_test, source, self.MAX_SOURCE), self.serial)
+            if len(codes) >= self.MAX_ENTRIES:
+                del codes[next(iter(codes))]     # least recently used
+        codes[source] = entry
+        return entry
+
+
+_CODE_CACHE = _CodeCache()
 
 
 # <standalone>

@@ -34,8 +34,9 @@ _OS_DISABLED = (
 
 
 def _guarded_signal(signalnum, handler):
-    if int(signalnum) == _SIGALRM:
-        raise PermissionError("SIGALRM is reserved by the codedpo harness")
+    if int(signalnum) in (_SIGALRM, _SIGPROF):   # the test timers (wall clock, CPU time)
+        raise PermissionError("%s is reserved by the codedpo harness"
+                              % ("SIGALRM" if int(signalnum) == _SIGALRM else "SIGPROF"))
     return _signal_py(signalnum, handler)
 
 

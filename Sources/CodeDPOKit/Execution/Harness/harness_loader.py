@@ -86,21 +86,48 @@ def _on_alarm(signum, frame):
     # Only interrupt while untrusted code runs; a late tick that lands in
     # harness bookkeeping after the test is ignored.
     if _STATE.active:
-        _STATE.fired = True
+        _STATE.fired = "cpu" if signum == _SIGPROF else "wall"
         raise _Timeout()
 
 
-def _arm(seconds):
+_CPU_ARMED = [False]   # the CPU timer is running (disarm stops it only then)
+
+
+def _arm(seconds, wall=None):
+    """Start the timers of a test (or a load): `seconds` of the process's CPU
+    time (ITIMER_PROF: user + system, every thread) and a wall-clock backstop
+    of `wall` seconds; with wall None, `seconds` of wall clock only (configs
+    made before CPU-time limits).  Either raises _Timeout in the code, again
+    every _TIMER_INTERVAL if it swallows one."""
     if _getsignal(_SIGALRM) is not _on_alarm:   # (the guard refuses to change it)
         _signal(_SIGALRM, _on_alarm)
     _STATE.fired = False
     _STATE.active = True
-    _setitimer(_ITIMER_REAL, seconds, _TIMER_INTERVAL)
+    if wall is None:
+        _setitimer(_ITIMER_REAL, seconds, _TIMER_INTERVAL)
+        return
+    if _getsignal(_SIGPROF) is not _on_alarm:
+        _signal(_SIGPROF, _on_alarm)
+    _CPU_ARMED[0] = True
+    _setitimer(_ITIMER_REAL, wall, _TIMER_INTERVAL)
+    _setitimer(_ITIMER_PROF, seconds, _TIMER_INTERVAL)
 
 
 def _disarm():
     _STATE.active = False
+    if _CPU_ARMED[0]:
+        _setitimer(_ITIMER_PROF, 0, 0)
+        _CPU_ARMED[0] = False
     _setitimer(_ITIMER_REAL, 0, 0)
+
+
+def _timeout_text(cfg, fired, seconds, wall):
+    """Why a test (or load) of `seconds` CPU / `wall` seconds timed out."""
+    if not cfg["cpu_clock"]:
+        return "timed out after %gs" % seconds
+    if fired == "wall":
+        return "timed out after %gs wall clock (the backstop of the %gs CPU-time limit)" % (wall, seconds)
+    return "timed out after %gs of CPU time" % seconds
 
 
 def _dict_version_probe():
@@ -144,7 +171,10 @@ class _Runner(object):
     before each test is therefore always the loaded one."""
 
     def __init__(self, cfg, sol_globals):
+        self.cfg = cfg
         self.timeout = cfg["timeout"]
+        # CPU-time configs: `timeout` is CPU seconds, `wall` the wall-clock backstop.
+        self.wall = cfg["wall_timeout"] if cfg["cpu_clock"] else None
         self.limit = cfg["output_limit"]
         self.cpu_s = int(cfg["cpu_s"] or 0)
         self.sol_globals = sol_globals
@@ -197,7 +227,7 @@ class _Runner(object):
         timed = None
         sys.stdout = sys.stderr = out
         try:
-            _arm(self.timeout)
+            _arm(self.timeout, self.wall)
             try:
                 if code is None:
                     code = _compile_test(source)
@@ -247,8 +277,13 @@ class _Runner(object):
         cpu = (c1 - c0) if (c0 is not None and c1 is not None) else 0.0
         if c1 is not None:
             self.cpu_used = c1
-        if st.fired or duration > self.timeout:
-            status, error = TIMEOUT, "timed out after %gs" % self.timeout
+        if self.wall is None:
+            over = duration > self.timeout
+        else:
+            over = cpu > self.timeout or duration > self.wall
+        if st.fired or over:
+            fired = st.fired or ("wall" if self.wall is not None and duration > self.wall else "cpu")
+            status, error = TIMEOUT, _timeout_text(self.cfg, fired, self.timeout, self.wall)
         elif st.untrusted is not None:
             status, error = ERROR, "untrusted comparison: " + st.untrusted
         output = out.tail()
@@ -443,7 +478,7 @@ def _load_solution(cfg, solution, channel):
     error = None
     solution, code = solution
     try:
-        _arm(cfg["load_timeout"])
+        _arm(cfg["load_timeout"], cfg["load_wall_timeout"] if cfg["cpu_clock"] else None)
         try:
             if code is None:
                 code = _compile(solution, _SOLUTION_FILE, "exec", dont_inherit=True)
@@ -641,7 +676,7 @@ def _run_forked(cfg, runner, tests, channel, nonce, progress):
             # copy-on-write faults of the parser/compiler on every test
             # (most tests come precompiled from the worker's cache).
             try:
-                _arm(timeout)
+                _arm(timeout, runner.wall)
                 try:
                     code = _compile_test(source)
                 finally:
@@ -676,7 +711,7 @@ def _run_forked(cfg, runner, tests, channel, nonce, progress):
         except OSError:
             pass
         _close(wfd)
-        result, timed_out = _read_result(rfd, nonce, start + timeout + _grace(timeout))
+        result, timed_out = _read_result(rfd, nonce, start + cfg["wall_timeout"] + _grace(timeout))
         pipe_lost = False
         if result is None and not timed_out:
             # EOF without a result: either the grandchild died, or the test

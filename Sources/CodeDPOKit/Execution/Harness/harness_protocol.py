@@ -3,7 +3,8 @@
 Protocol (one JSON object per line)
 -----------------------------------
 Swift -> worker, first line:
-  {"type":"config","timeout":1.0,"load_timeout":5.0,"memory_mb":1024|null,
+  {"type":"config","timeout":1.0,"load_timeout":5.0,"wall_factor":5|null,
+   "memory_mb":1024|null,
    "cpu_s":10|null,"max_processes":64|null,"max_file_mb":16|null,
    "max_open_files":256|null,"output_limit":2048,
    "isolation":"namespace"|"fork","tmp_root":"/tmp/..."|null}
@@ -251,7 +252,7 @@ def _number(value, default=0.0):
 
 
 class _Config(object):
-    FIELDS = {"timeout": 1.0, "load_timeout": 5.0, "memory_mb": None, "cpu_s": None,
+    FIELDS = {"timeout": 1.0, "load_timeout": 5.0, "wall_factor": None, "memory_mb": None, "cpu_s": None,
               "max_processes": None, "max_file_mb": None, "max_open_files": None,
               "output_limit": 2048, "isolation": "namespace", "tmp_root": None}
 
@@ -270,6 +271,16 @@ class _Config(object):
             if type(cfg[key]) not in (int, float) or not cfg[key] > 0:
                 raise ValueError("%s must be a positive number" % key)
             cfg[key] = float(cfg[key])
+        # wall_factor null: timeout and load_timeout are wall-clock limits (configs made
+        # before CPU-time limits).  A number >= 1: they count the CPU time of the test (or
+        # the load), and `wall_factor` times them is a wall-clock backstop for code that
+        # sleeps or blocks; either limit gives "timeout".
+        factor = cfg["wall_factor"]
+        if factor is not None and (type(factor) not in (int, float) or not factor >= 1):
+            raise ValueError("wall_factor must be a number >= 1 or null")
+        cfg["cpu_clock"] = factor is not None
+        cfg["wall_timeout"] = cfg["timeout"] * (factor or 1)
+        cfg["load_wall_timeout"] = cfg["load_timeout"] * (factor or 1)
         for key in ("memory_mb", "cpu_s", "max_processes", "max_file_mb", "max_open_files"):
             value = cfg[key]
             if value is not None:

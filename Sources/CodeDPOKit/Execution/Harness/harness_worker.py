@@ -73,6 +73,24 @@ def _make_job_dir(root):
     raise FileExistsError("no unused job directory name under %s" % root)
 
 
+def _reusable_dir(path):
+    """Is a job directory as it was made -- a real directory, ours, mode 0700,
+    empty?  Then the next job may have it: a fresh directory per job costs a
+    mkdir and an rmdir, which on a journaled disk (ext4 /tmp) take 1-2 ms a
+    job, more than the tests of a typical solution.  Called only once every
+    process of the job is gone."""
+    try:
+        st = os.lstat(path)
+        if st.st_mode != 0o040700 or st.st_uid != os.geteuid():
+            return False
+        with _scandir(path) as entries:
+            for _entry in entries:
+                return False
+        return True
+    except OSError:
+        return False
+
+
 def _remove_tree(path):
     """Remove a job directory and everything in it, first giving the owner
     rwx on every directory so a test that chmod'ed its files cannot make
@@ -149,54 +167,6 @@ def _remove_tree(path):
 _MISSING = object()
 
 
-def _compile_quietly(compile_source, source, limit):
-    """compile_source(source) in the worker, or None when the source is
-    long, does not compile, or warns: the loader then compiles it again
-    under the timer, and its errors and warnings show where they did
-    before (in the test's result)."""
-    if len(source) > limit:
-        return None
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            code = compile_source(source)
-    except Exception:   # SyntaxError, RecursionError, MemoryError, ...
-        return None
-    return None if caught else code
-
-
-class _CodeCache(object):
-    """Rewritten, compiled tests by source text, kept in the worker so that
-    every loader inherits them: the same tests come again with every
-    solution of a problem, and the AST rewrite + compile costs far more than
-    running a trivial assert.  Compiling does not run the test.  Long
-    sources, sources that do not compile, and sources whose compilation
-    warns are not cached: the loader compiles them under the test's timer as
-    before, so their errors and warnings land in the test's own result."""
-
-    MAX_ENTRIES = 4096
-    MAX_SOURCE = 32 << 10
-
-    def __init__(self):
-        self.codes = {}       # source -> (code or None, serial)
-        self.serial = 0       # entries are numbered as they are made
-
-    def get(self, source):
-        """(code or None, serial) for a test's source."""
-        codes = self.codes
-        entry = codes.pop(source, None)
-        if entry is None:
-            self.serial += 1
-            entry = (_compile_quietly(_compile_test, source, self.MAX_SOURCE), self.serial)
-            if len(codes) >= self.MAX_ENTRIES:
-                del codes[next(iter(codes))]     # least recently used
-        codes[source] = entry
-        return entry
-
-
-_CODE_CACHE = _CodeCache()
-
-
 class _Loader(object):
     """A loader process as the worker sees it."""
 
@@ -234,6 +204,7 @@ class Worker(object):
         # A loader forked ahead of time, set up and warmed up, waiting for
         # the next job (its fork and setup overlap the current job's tests).
         self.warm = None
+        self.spare_dirs = []    # empty job directories for the next jobs (see job_dir)
         # The worker runs no thread: its children are in one file, read
         # with a single pread (checked against the thread count each time).
         try:
@@ -317,6 +288,8 @@ class Worker(object):
             self.flush()
             self.discard_warm()
             self.sweep()
+            while self.spare_dirs:
+                _remove_tree(self.spare_dirs.pop())
         return 0
 
     def run_job(self, msg):
@@ -351,7 +324,7 @@ class Worker(object):
                 if loader is not None:
                     tmpdir = loader.tmpdir
                 else:
-                    tmpdir = _make_job_dir(self.job_root)
+                    tmpdir = self.job_dir()
                     loader = self.fork_loader(tmpdir, (solution, tests, False))
                 # The next job's loader is forked now, while this one runs.
                 self.prepare_warm()
@@ -371,8 +344,21 @@ class Worker(object):
         finally:
             self.sweep()
             if tmpdir is not None:
-                _remove_tree(tmpdir)
+                self.done_with_dir(tmpdir)
         self.emit({"type": "done", "job": job})
+
+    def job_dir(self):
+        """A fresh, empty job directory: one a previous job left as it was made
+        (see _reusable_dir), else a new one."""
+        if self.spare_dirs:
+            return self.spare_dirs.pop()
+        return _make_job_dir(self.job_root)
+
+    def done_with_dir(self, path):
+        if len(self.spare_dirs) < 2 and _reusable_dir(path):
+            self.spare_dirs.append(path)
+        else:
+            _remove_tree(path)
 
     def emit_result(self, job, test_id, status, duration=0.0, cpu=0.0, max_rss_kb=0,
                     output="", error=None):
@@ -462,7 +448,7 @@ class Worker(object):
             return
         tmpdir = None
         try:
-            tmpdir = _make_job_dir(self.job_root)
+            tmpdir = self.job_dir()
             self.warm = self.fork_loader(tmpdir, None)
         except (OSError, MemoryError) as exc:
             self.diag("cannot fork a warm loader: %s" % exc)
@@ -545,13 +531,14 @@ class Worker(object):
 
         # Results come in batches: the next one is due at most a batch
         # window plus one test's run after the last.
-        per_test = timeout + _grace(timeout) + _BATCH_WINDOW
+        # (wall_timeout: the limit itself for wall-clock configs, the backstop for CPU-time ones.)
+        per_test = cfg["wall_timeout"] + _grace(timeout) + _BATCH_WINDOW
         if cfg["isolation"] == "fork":
-            per_test = timeout + 2 * _grace(timeout) + 0.5   # the loader judges first
+            per_test = cfg["wall_timeout"] + 2 * _grace(timeout) + 0.5   # the loader judges first
         loading = True
         index = 0               # the first test without a verdict (once loaded)
         last_event = started
-        deadline = last_event + cfg["load_timeout"] + _grace(min(cfg["load_timeout"], 2.0))
+        deadline = last_event + cfg["load_wall_timeout"] + _grace(min(cfg["load_timeout"], 2.0))
         last_cpu = 0.0
         finished = restart = eof = exited = timed_out = load_reported = False
         violation = None
