@@ -47,7 +47,7 @@ public final class TimingSession {
         var fields: [(String, JSON)] = [("min_seconds", .double(minSeconds)), ("warmup", .int(1)), ("instructions", .bool(counter == .perf))]
         if let callgrindDirectory {
             fields.append(("callgrind_dir", .string(callgrindDirectory)))
-            fields.append(("counted_runs", .int(1)))
+            fields.append(("counted_runs", .int(2)))
         }
         return .object(fields)
     }
