@@ -58,8 +58,16 @@ public struct PairBuilder {
                          WHERE e.config_id = ? AND e.solution_id = s.id AND t.kind = 'generated' AND e.status = 'pass')
                 FROM scores sc JOIN solutions s ON s.id = sc.solution_id
                 WHERE sc.score_run_id = ? AND sc.iteration = ?
+                  AND \(ContaminationFilter.condition(problemColumn: "s.problem_id", allowContaminated: policy.allowContaminated))
                 ORDER BY s.problem_id, s.id
                 """, run.configID, scoreRun, run.finalIteration)
+            if !policy.allowContaminated {
+                report.reasons["contaminated"] = try db.int("""
+                    SELECT count(DISTINCT s.problem_id) FROM scores sc JOIN solutions s ON s.id = sc.solution_id
+                    WHERE sc.score_run_id = ? AND sc.iteration = ? AND s.problem_id IN (SELECT problem_id FROM contaminated_problems)
+                    """, scoreRun, run.finalIteration)
+                if report.reasons["contaminated"] == 0 { report.reasons["contaminated"] = nil }
+            }
             var byProblem: [(Int64, [Candidate])] = []
             for row in rows {
                 let candidate = Candidate(solutionID: row[1].int64!, score: row[2].double!, passes: row[4].int!, key: PairRules.key(row[3].string!))

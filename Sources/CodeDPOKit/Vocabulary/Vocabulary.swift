@@ -20,6 +20,7 @@
 // | RunLog.swift | run recording: every command that changes data is a row in `runs` |
 // | Statistics.swift | rank correlations and medians used by scoring, efficiency and evaluation |
 // | SpeedupDistribution.swift | the paper's efficiency numbers (speedup quantiles, share "optimized") for efficiency, pairs, export |
+// | ContaminationFilter.swift | which problems the latest `decontaminate` flagged, for pairs and export |
 //
 // Above the stages sit the composers, which may name any stage: Pipeline (`run --config`),
 // Bench (benchmarks of stages), Report (reads every stage's results; writes nothing) and the
