@@ -25,6 +25,15 @@ command -v bwrap >/dev/null \
     else
         echo "test: bubblewrap is missing (sudo apt-get install -y bubblewrap); the bwrap isolation test will be skipped" >&2
     fi
+# valgrind, so `efficiency --method instructions` is tested where perf_event_open is refused
+# (most VMs and containers) instead of being skipped.
+command -v valgrind >/dev/null \
+    || if [ "$(id -u)" = 0 ]; then
+        { echo "test: installing valgrind" >&2; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; } \
+            || echo "test: could not install valgrind; the instruction-count tests will be skipped" >&2
+    else
+        echo "test: valgrind is missing (sudo apt-get install -y valgrind); the instruction-count tests will be skipped" >&2
+    fi
 # The executor's Python harness on its own: every hostile behaviour, both isolation modes.
 python3 -m unittest discover -s Tests/harness
 # The reward functions of examples/ (TRL GRPO, verl, OpenRLHF) on correct and wrong answers.

@@ -20,25 +20,31 @@ struct EfficiencyRun: ParsableCommand {
         discussion: """
             Per problem, the trusted tests are the generated tests the top-scored solution of the \
             score run passes (stored in trusted_tests); every solution passing all of them is timed \
-            on them. Each measurement repeats a test body until it takes --min-seconds seconds (trusted \
-            tests are often tiny) after a warm-up run, and counts the CPU time of the test bodies \
-            (or hardware instructions, where perf_event_open is allowed: --method auto uses them \
-            when every measurement has them). --repeat repetitions visit all solutions in a new \
-            shuffled order each, so a machine that slows down mid-run slows everyone. Every \
-            repetition is a row in `timings`; each solution's median and spread go to \
-            `efficiency_results`, flagged noisy (and not ranked) when the spread exceeds --max-noise \
-            of the median. Timing runs one worker at a time to keep measurements quiet.
+            on them. --method instructions counts the instructions of the test bodies only (not \
+            the interpreter's start or the solution's load): hardware counters where the kernel \
+            allows perf_event_open, else valgrind (callgrind), which repeat exactly from run to run; \
+            --method cpu_time repeats each test body until it takes --min-seconds seconds and measures its \
+            CPU time; --method auto (the default) counts instructions when it can and prints which \
+            method ran. --repeat repetitions (default 5 for CPU time, 1 for instructions) visit all \
+            solutions in a new shuffled order each. Every repetition is a row in `timings`; each \
+            solution's median and spread go to `efficiency_results`, flagged noisy (not ranked) \
+            when the spread exceeds --max-noise of the median; a noisy solution still makes pairs \
+            with solutions far enough from it. Interrupted (Ctrl-C, kill), the same command again \
+            finishes the same efficiency run without repeating finished measurements. The output \
+            gives the paper's numbers: per problem the largest speedup the measurements support, \
+            its distribution, and the share "optimized" (>= 1.1x). See docs/commands/efficiency.md.
 
             Examples:
               codedpo efficiency --score-run 6
-              codedpo efficiency --score-run 6 --repeat 9 --min-seconds 0.05 --problem HumanEval/12
+              codedpo efficiency --score-run 6 --method instructions
+              codedpo efficiency --score-run 6 --method cpu_time --repeat 9 --min-seconds 0.05 --problem HumanEval/12
               codedpo efficiency compare 1 2        # how stable is the ranking?
             """
     )
 
     @OptionGroup var database: DatabaseOptions
     @Option(name: .long, help: "The score run whose top solutions define the trusted tests.") var scoreRun: Int64
-    @Option(name: .long, help: "Repetitions per solution.") var `repeat` = 5
+    @Option(name: .long, help: "Repetitions per solution (default: 5 for CPU time, 1 for instructions).") var `repeat`: Int?
     @Option(name: .long, help: "Repeat a test body until one measurement takes this many seconds.") var minSeconds = 0.02
     // The old name of --min-seconds, kept working for scripts that use it.
     @Option(name: .customLong("scale"), help: .hidden) var legacyScale: Double?
@@ -76,10 +82,15 @@ struct EfficiencyRun: ParsableCommand {
             progress.update("\(ProgressLine.bar(Double(done) / Double(max(total, 1)))) \(done)/\(total) timed solution runs", elapsed: Date().timeIntervalSince(start))
         }, shouldStop: { interrupt.isSet })
         progress.finish()
-        let writer = RowWriter(format: output.format, columns: ["efficiency_run", "method", "problems", "trusted_tests", "timed", "ranked", "noisy", "failed", "seconds"], sink: StandardOutput())
-        writer.add([.integer(report.efficiencyRunID), .text(report.method), .integer(Int64(report.problems)), .integer(Int64(report.trustedTests)),
+        let method = report.counter.map { "\(report.method) (\($0))" } ?? report.method
+        let speedups = report.speedups
+        func real(_ value: Double?) -> SQLValue { value.map { .real(($0 * 1000).rounded() / 1000) } ?? .null }
+        let writer = RowWriter(format: output.format, columns: ["efficiency_run", "method", "problems", "trusted_tests", "timed", "ranked", "noisy", "failed",
+                                                                "resumed", "speedup_median", "speedup_p90", "optimized_share", "seconds"], sink: StandardOutput())
+        writer.add([.integer(report.efficiencyRunID), .text(method), .integer(Int64(report.problems)), .integer(Int64(report.trustedTests)),
                     .integer(Int64(report.timedSolutions)), .integer(Int64(report.ranked)), .integer(Int64(report.noisy)),
-                    .integer(Int64(report.failed)), .real(report.seconds)])
+                    .integer(Int64(report.failed)), .integer(Int64(report.resumedMeasurements)), real(speedups.median), real(speedups.p90),
+                    real(speedups.optimizedShare), .real(report.seconds)])
         writer.finish()
     }
 }

@@ -42,21 +42,41 @@ final class EfficiencyMathTests: XCTestCase {
     }
 }
 
-/// Constructed solutions whose speed differs by a known factor, timed for real.
+/// Constructed solutions whose speed differs by a known factor, timed for real with each
+/// method: every pair must be found in every one of 10 runs.
 final class EfficiencyTimingTests: XCTestCase {
-    func testLinearBeatsQuadraticInEveryOneOfTenRuns() throws {
+    /// Problems (id, function, tests) with a fast and a slow correct solution and a wrong one:
+    /// O(n) vs O(n^2); builtin sum vs a Python loop (the "6x" kind); a formula vs a loop over
+    /// 3,000 numbers (the "250x" kind). Inputs are small: the test stays fast under valgrind.
+    static let problems: [(id: String, fast: String, slow: String, wrong: String, tests: [String])] = [
+        ("D/1", "def has_duplicate(xs):\n    return len(set(xs)) != len(xs)\n",
+         "def has_duplicate(xs):\n    for i in range(len(xs)):\n        for j in range(i + 1, len(xs)):\n            if xs[i] == xs[j]:\n                return True\n    return False\n",
+         "def has_duplicate(xs):\n    return False\n",
+         ["assert has_duplicate(list(range(150))) == False", "assert has_duplicate(list(range(150)) + [7]) == True"]),
+        ("G/6", "def total(n):\n    return sum(range(n))\n",
+         "def total(n):\n    s = 0\n    i = 0\n    while i < n:\n        s = s + i\n        i = i + 1\n    return s\n",
+         "def total(n):\n    return n\n",
+         ["assert total(2000) == 1999000"]),
+        ("G/250", "def triangle(n):\n    return n * (n - 1) // 2\n",
+         "def triangle(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n",
+         "def triangle(n):\n    return 0\n",
+         ["assert triangle(3000) == 4498500"]),
+    ]
+
+    /// A database with the problems above executed and scored; returns (db, run, score run).
+    func fixture() throws -> (Database, Int64, Int64, PythonInterpreter) {
         guard let python = try? PythonInterpreter.resolve() else { throw XCTSkip("no Python 3: timing test skipped") }
         let db = try migratedDatabase(self)
         let runID = try RunLog(db).start(command: "test", argv: [])
-        try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, run_id) VALUES ('D/1', 'd', 'def has_duplicate(xs):\n', 'has_duplicate', ?)", runID)
-        let linear = "def has_duplicate(xs):\n    return len(set(xs)) != len(xs)\n"
-        let quadratic = "def has_duplicate(xs):\n    for i in range(len(xs)):\n        for j in range(i + 1, len(xs)):\n            if xs[i] == xs[j]:\n                return True\n    return False\n"
-        let wrong = "def has_duplicate(xs):\n    return False\n"
-        for (i, code) in [linear, quadratic, wrong].enumerated() {
-            try db.run("INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (1, ?, ?, 1, ?)", "s\(i)", code, runID)
-        }
-        for (i, test) in ["assert has_duplicate(list(range(300))) == False", "assert has_duplicate(list(range(300)) + [7]) == True"].enumerated() {
-            try db.run("INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (1, 'generated', ?, ?, 1, ?)", "t\(i)", test, runID)
+        for (p, problem) in Self.problems.enumerated() {
+            try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, run_id) VALUES (?, ?, '', 'f', ?)", problem.id, "p\(p)", runID)
+            let problemID = db.lastInsertRowID
+            for (i, code) in [problem.fast, problem.slow, problem.wrong].enumerated() {
+                try db.run("INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, 1, ?)", problemID, "s\(p)-\(i)", code, runID)
+            }
+            for (i, test) in problem.tests.enumerated() {
+                try db.run("INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (?, 'generated', ?, ?, 1, ?)", problemID, "t\(p)-\(i)", test, runID)
+            }
         }
         var settings = ExecutionSettings(interpreter: python)
         settings.timeout = 5
@@ -64,32 +84,96 @@ final class EfficiencyTimingTests: XCTestCase {
         execute.jobs = 1
         _ = try Executor(db: db, runID: runID, options: execute).run()
         let score = try ScoreRunner(db: db, runID: runID, configID: 1).run(PassCount())
+        return (db, runID, score.scoreRunID, python)
+    }
+
+    /// Solution ids: problem p's fast one is 3p+1, its slow one 3p+2, its wrong one 3p+3.
+    func checkTenRuns(_ method: EfficiencyMethod, session: (ExecutionSettings) throws -> TimingSession?) throws {
+        let (db, runID, scoreRun, _) = try fixture()
+        let settings = try ExecutionSettings.load(configID: 1, from: db)
+        let kept = try session(settings)
         var options = EfficiencyOptions()
-        options.repeatCount = 3
-        options.minSeconds = 0.005
-        // This test is about the order of clearly different solutions on a shared machine,
-        // not about the noise flag (unit-tested above): a busy moment must not hide the order.
-        options.maxNoise = 1.0
+        options.method = method
+        options.minSeconds = 0.002
+        var pairsOfRun: [[[SQLValue]]] = []
         for run in 0..<10 {
             options.seed = UInt64(run)
-            let report = try EfficiencyRunner(db: db, runID: runID).run(scoreRun: score.scoreRunID, options: options)
-            XCTAssertEqual(report.trustedTests, 2)
-            XCTAssertEqual(report.timedSolutions, 2, "the wrong solution fails a trusted test and is not timed")
-            let medians = try db.rows("SELECT solution_id, median FROM efficiency_results WHERE efficiency_run_id = ? ORDER BY solution_id", report.efficiencyRunID)
-            XCTAssertEqual(medians.map { $0[0].int64 }, [1, 2])
-            XCTAssertLessThan(medians[0][1].double ?? .infinity, (medians[1][1].double ?? 0) / 3, "run \(run): the O(n) solution must be far faster")
-            let ranks = try db.rows("SELECT solution_id, rank FROM efficiency_results WHERE efficiency_run_id = ? AND rank IS NOT NULL ORDER BY solution_id", report.efficiencyRunID).map(\.values)
-            if ranks.count == 2 { XCTAssertEqual(ranks, [[.integer(1), .integer(1)], [.integer(2), .integer(2)]], "run \(run)") }
-            XCTAssertEqual(try db.int("SELECT count(*) FROM timings WHERE efficiency_run_id = ?", report.efficiencyRunID), 2 * 2 * 3)
-            // The O(n) body takes microseconds (the O(n^2) one may take the whole --scale at once).
-            XCTAssertGreaterThan(try db.int("SELECT min(loops) FROM timings WHERE efficiency_run_id = ? AND solution_id = 1", report.efficiencyRunID) ?? 0, 1,
-                                 "tiny tests are repeated until measurable")
+            let report = try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options, session: kept)
+            XCTAssertEqual(report.method, method == .cpuTime ? "cpu_time" : "instructions")
+            XCTAssertEqual(report.trustedTests, 4)
+            XCTAssertEqual(report.timedSolutions, 6, "the wrong solutions fail a trusted test and are not timed")
+            XCTAssertEqual(report.failed, 0)
+            var policy = PairPolicy()
+            policy.correctness = false
+            let pairs = try PairBuilder(db: db, runID: runID).build(name: "\(method.rawValue)-\(run)", scoreRun: scoreRun,
+                                                                   efficiencyRun: report.efficiencyRunID, policy: policy)
+            XCTAssertEqual(pairs.efficiencyPairs, 3, "run \(run): \(pairs.reasons)")
+            let rows = try db.rows("SELECT chosen_solution_id, rejected_solution_id, margin FROM pairs WHERE pair_set_id = ? ORDER BY problem_id", pairs.pairSetID)
+            XCTAssertEqual(rows.map { [$0[0], $0[1]] }, [[.integer(1), .integer(2)], [.integer(4), .integer(5)], [.integer(7), .integer(8)]], "run \(run)")
+            for row in rows { XCTAssertGreaterThan(row[2].double ?? 0, 1.5, "run \(run): every slow solution is clearly slower") }
+            XCTAssertEqual(report.speedups.count, 3)
+            XCTAssertEqual(report.speedups.optimizedShare, 1)
+            pairsOfRun.append(rows.map { [$0[0], $0[1]] })
         }
-        var policy = PairPolicy()
-        policy.correctness = false
-        let pairs = try PairBuilder(db: db, runID: runID).build(name: "fast", scoreRun: score.scoreRunID, efficiencyRun: 10, policy: policy)
-        XCTAssertEqual(pairs.efficiencyPairs, 1)
-        XCTAssertEqual(try db.rows("SELECT chosen_solution_id, rejected_solution_id FROM pairs WHERE kind = 'efficiency'").map(\.values), [[.integer(1), .integer(2)]])
-        XCTAssertGreaterThan(try db.scalar("SELECT margin FROM pairs WHERE kind = 'efficiency'")?.double ?? 0, 2, "set() is several times faster than the double loop")
+        if method != .cpuTime {
+            // Counts repeat: every run measured the same instructions for every solution.
+            let spread = try db.rows("""
+                SELECT solution_id, test_id, min(instructions), max(instructions) FROM timings WHERE status = 'pass' GROUP BY solution_id, test_id
+                """)
+            XCTAssertEqual(spread.count, 8)
+            for row in spread {
+                let low = Double(row[2].int64 ?? 0), high = Double(row[3].int64 ?? 0)
+                XCTAssertGreaterThan(low, 0)
+                // Most bodies repeat within 0.01%; two that allocate thousands of big ints moved by
+                // 2-4% between runs after the harness's latest changes (see the issue-13 note): the
+                // bound catches a broken count, the identical pairs above are the property.
+                XCTAssertLessThanOrEqual((high - low) / low, 0.1, "solution \(row[0]) test \(row[1]): \(low) .. \(high)")
+            }
+        }
+    }
+
+    func testEveryGapIsFoundInEveryOneOfTenRunsByCPUTime() throws {
+        try checkTenRuns(.cpuTime) { _ in nil }
+    }
+
+    func testEveryGapIsFoundInEveryOneOfTenRunsByInstructions() throws {
+        guard let python = try? PythonInterpreter.resolve() else { throw XCTSkip("no Python 3: timing test skipped") }
+        guard let counter = InstructionCounter.available(for: python) else {
+            throw XCTSkip("no instruction counter: perf_event_open is refused and valgrind is missing (apt-get install -y valgrind)")
+        }
+        // One worker for the ten runs: a start under valgrind costs seconds.
+        try checkTenRuns(.instructions) { try TimingSession(settings: $0, counter: counter) }
+    }
+
+    /// Killed after some measurements, the same run started again finishes the same
+    /// efficiency run and measures only what was missing.
+    func testAnInterruptedRunResumes() throws {
+        let (db, runID, scoreRun, _) = try fixture()
+        var options = EfficiencyOptions()
+        options.method = .cpuTime
+        options.minSeconds = 0.001
+        options.repeatCount = 2
+        var measured = 0
+        XCTAssertThrowsError(try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options, progress: { done, _ in measured = done },
+                                                                            shouldStop: { measured >= 5 })) { error in
+            XCTAssertTrue("\(error)".contains("the same command again finishes it"), "\(error)")
+        }
+        XCTAssertEqual(measured, 5)
+        XCTAssertEqual(try db.int("SELECT count(DISTINCT solution_id || '/' || repetition) FROM timings"), 5)
+        let firstIDs = try db.rows("SELECT id FROM timings ORDER BY id").map { $0[0] }
+        var started = 0
+        let report = try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options, progress: { done, _ in
+            if started == 0 { started = done }
+        })
+        XCTAssertEqual(report.resumedMeasurements, 5)
+        XCTAssertEqual(started, 6, "the resumed run starts after the five finished measurements")
+        XCTAssertEqual(try db.int("SELECT count(*) FROM efficiency_runs"), 1, "the same efficiency run, finished")
+        XCTAssertEqual(try db.int("SELECT count(*) FROM timings"), 2 * 8)
+        XCTAssertEqual(Array(try db.rows("SELECT id FROM timings ORDER BY id").map { $0[0] }.prefix(firstIDs.count)), firstIDs, "finished measurements are kept, not repeated")
+        XCTAssertEqual(report.ranked + report.noisy, 6)
+        // A finished run is not resumed: the same command again makes a new run.
+        let again = try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options)
+        XCTAssertEqual(again.resumedMeasurements, 0)
+        XCTAssertNotEqual(again.efficiencyRunID, report.efficiencyRunID)
     }
 }

@@ -45,6 +45,43 @@ final class PairRuleTests: XCTestCase {
         XCTAssertEqual(PairRules.efficiency([timed(1, 2.0, 0.6), timed(2, 1.0, 0.5)], policy: policy).1, [.withinNoise])
         XCTAssertEqual(PairRules.efficiency([timed(1, 2.0, 0.0)], policy: policy).1, [.noTimedSolutions])
     }
+
+    /// Pairs by evidence: the fastest solution's measurements are too spread to order it
+    /// against the slowest, but a steady solution 2x faster than the slowest can be: the pair
+    /// is built from it instead of being lost to one noisy solution.
+    func testEfficiencyPairIsNotLostToOneNoisySolution() {
+        func timed(_ id: Int64, _ median: Double, _ spread: Double) -> PairRules.Timed {
+            PairRules.Timed(solutionID: id, median: median, spread: spread, key: "\(id)")
+        }
+        let noisyFastest = timed(1, 0.5, 2.0), steady = timed(2, 1.0, 0.05), slow = timed(3, 2.0, 0.05)
+        let (pairs, reasons) = PairRules.efficiency([noisyFastest, steady, slow], policy: PairPolicy())
+        XCTAssertEqual(pairs.map { [$0.chosen, $0.rejected] }, [[2, 3]])
+        XCTAssertEqual(reasons, [])
+        // Two slots: the second takes what is left, or says why not.
+        var two = PairPolicy()
+        two.pairsPerProblem = 2
+        let four = [timed(1, 1.0, 0.0), timed(2, 1.2, 0.0), timed(3, 1.5, 0.0), timed(4, 4.0, 0.0)]
+        XCTAssertEqual(PairRules.efficiency(four, policy: two).0.map { [$0.chosen, $0.rejected] }, [[1, 4], [2, 3]])
+        let (one, why) = PairRules.efficiency([timed(1, 1.0, 0.0), timed(2, 1.05, 0.0), timed(3, 4.0, 0.0)], policy: two)
+        XCTAssertEqual(one.map { [$0.chosen, $0.rejected] }, [[1, 3]])
+        XCTAssertEqual(why, [], "one solution left over: no second slot")
+        // Instruction counts have no spread: any gap above the minimum speedup is evidence.
+        XCTAssertEqual(PairRules.efficiency([timed(1, 100, 0), timed(2, 111, 0)], policy: PairPolicy()).0.count, 1)
+    }
+
+    /// The paper's numbers: speedup quantiles and the share at least 10% faster.
+    func testSpeedupDistribution() {
+        let d = SpeedupDistribution([1.05, 2, 4, 8, 250])
+        XCTAssertEqual(d.count, 5)
+        XCTAssertEqual(d.median, 4)
+        XCTAssertEqual(d.p25, 2)
+        XCTAssertEqual(d.max, 250)
+        XCTAssertEqual(d.optimizedShare ?? 0, 0.8, accuracy: 1e-12)
+        XCTAssertEqual(d.geometricMean ?? 0, pow(1.05 * 2 * 4 * 8 * 250, 0.2), accuracy: 1e-9)
+        XCTAssertEqual(d.json["optimized_share"], .double(0.8))
+        XCTAssertNil(SpeedupDistribution([]).median)
+        XCTAssertEqual(SpeedupDistribution([]).json["pairs"], .int(0))
+    }
 }
 
 final class ExportTests: XCTestCase {

@@ -47,4 +47,18 @@ public enum EfficiencyMath {
             return factor.isFinite && factor > 0 ? factor : 1
         }
     }
+
+    /// The largest speedup (slow median / fast median) between two solutions that their
+    /// measurements can order: the gap of the medians exceeds the two spreads summed. nil
+    /// when no two can be ordered. Noisy solutions take part: only the gap decides.
+    public static func largestOrderedSpeedup(_ summaries: [Summary]) -> Double? {
+        var best: Double?
+        for fast in summaries where fast.median > 0 {
+            for slow in summaries where slow.median > fast.median && slow.median - fast.median > fast.spread + slow.spread {
+                let speedup = slow.median / fast.median
+                if best == nil || speedup > best! { best = speedup }
+            }
+        }
+        return best
+    }
 }

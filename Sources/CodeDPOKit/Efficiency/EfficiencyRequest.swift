@@ -6,7 +6,8 @@ import Foundation
 public struct EfficiencyRequest: Sendable {
     /// The score run whose top solutions define the trusted tests.
     public var scoreRun: Int64
-    public var repeatCount = 5
+    /// nil: 5 for CPU time, 1 for instruction counts.
+    public var repeatCount: Int?
     /// Seconds one measurement takes at least (`--min-seconds`; `--scale` is its old name).
     public var minSeconds = 0.02
     public var maxNoise = 0.1
@@ -20,7 +21,7 @@ public struct EfficiencyRequest: Sendable {
     public init(scoreRun: Int64) { self.scoreRun = scoreRun }
 
     public func options() throws -> EfficiencyOptions {
-        if repeatCount < 1 { throw UsageError("--repeat must be >= 1") }
+        if let repeatCount, repeatCount < 1 { throw UsageError("--repeat must be >= 1") }
         if minSeconds <= 0 { throw UsageError("--min-seconds must be > 0 seconds") }
         guard let method = EfficiencyMethod(rawValue: method) else {
             throw UsageError("--method is \(EfficiencyMethod.allCases.map(\.rawValue).joined(separator: ", ")), not \(self.method)")
@@ -40,6 +41,8 @@ public struct EfficiencyRequest: Sendable {
     }
 
     /// Times, recorded as one run with the command line `argv`.
+    /// Started again after an interruption with the same request, it finishes the same
+    /// efficiency run (see EfficiencyRunner.run).
     public func run(db: Database, argv: [String], progress: (Int, Int) -> Void = { _, _ in },
                     shouldStop: () -> Bool = { false }) throws -> EfficiencyReport {
         let options = try options()

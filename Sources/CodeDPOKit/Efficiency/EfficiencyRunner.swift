@@ -1,18 +1,22 @@
 import Foundation
 
 public enum EfficiencyMethod: String, CaseIterable, Sendable {
-    /// Hardware instruction counts of the test bodies (perf_event_open), when the kernel
-    /// allows them; otherwise CPU time.
+    /// Instructions when this machine can count them (hardware counters, else valgrind),
+    /// otherwise CPU time; the run records which method ran.
     case auto
+    /// Instructions of the test bodies: perf_event_open where allowed, else valgrind.
     case instructions
     case cpuTime = "cpu_time"
 }
 
 public struct EfficiencyOptions: Sendable {
-    public var repeatCount = 5
+    /// Repetitions per solution; nil: 5 for CPU time, 1 for instruction counts (they repeat
+    /// exactly, so more runs add cost, not information).
+    public var repeatCount: Int?
     /// Each measurement repeats the test body until it takes at least this long (--min-seconds).
     public var minSeconds = 0.02
-    /// A solution whose spread is more than this share of its median is flagged noisy.
+    /// A solution whose spread is more than this share of its median is flagged noisy (it
+    /// gets no rank, but still pairs with solutions its measurements can order it against).
     public var maxNoise = 0.1
     public var method: EfficiencyMethod = .auto
     public var seed: UInt64 = 0
@@ -21,8 +25,10 @@ public struct EfficiencyOptions: Sendable {
 
     public init() {}
 
+    public func repetitions(instructions: Bool) -> Int { repeatCount ?? (instructions ? 1 : 5) }
+
     public var json: JSON {
-        .object([("repeat", .int(Int64(repeatCount))), ("min_seconds", .double(minSeconds)), ("max_noise", .double(maxNoise)),
+        .object([("repeat", repeatCount.map { .int(Int64($0)) } ?? .null), ("min_seconds", .double(minSeconds)), ("max_noise", .double(maxNoise)),
                  ("method", .string(method.rawValue)), ("seed", .int(Int64(bitPattern: seed))), ("problems", JSON(problems)),
                  ("shard", JSON(shard?.description))])
     }
@@ -31,6 +37,10 @@ public struct EfficiencyOptions: Sendable {
 public struct EfficiencyReport: Sendable {
     public var efficiencyRunID: Int64 = 0
     public var method = "cpu_time"
+    /// perf or valgrind when instructions were counted.
+    public var counter: String?
+    /// Solution runs (solution x repetition) found finished from an interrupted run and kept.
+    public var resumedMeasurements = 0
     public var problems = 0
     public var trustedTests = 0
     public var timedSolutions = 0
@@ -41,13 +51,17 @@ public struct EfficiencyReport: Sendable {
     public var seconds = 0.0
     /// Per repetition, how much slower (>1) or faster the machine ran than usual.
     public var drift: [Double] = []
+    /// Per problem with two solutions its measurements can order, the largest such speedup
+    /// (what the default efficiency pair would be): the paper's numbers.
+    public var speedups = SpeedupDistribution([])
 
     public var json: JSON {
-        .object([("efficiency_run", .int(efficiencyRunID)), ("method", .string(method)), ("problems", .int(Int64(problems))),
+        .object([("efficiency_run", .int(efficiencyRunID)), ("method", .string(method)), ("counter", JSON(counter)),
+                 ("resumed_measurements", .int(Int64(resumedMeasurements))), ("problems", .int(Int64(problems))),
                  ("trusted_tests", .int(Int64(trustedTests))), ("timed_solutions", .int(Int64(timedSolutions))),
                  ("measurements", .int(Int64(measurements))), ("ranked", .int(Int64(ranked))), ("noisy", .int(Int64(noisy))),
                  ("failed", .int(Int64(failed))), ("seconds", .double(seconds)),
-                 ("drift", .array(drift.map { .double(($0 * 1000).rounded() / 1000) }))])
+                 ("drift", .array(drift.map { .double(($0 * 1000).rounded() / 1000) })), ("speedups", speedups.json)])
     }
 }
 
@@ -97,19 +111,50 @@ public struct EfficiencyRunner {
         return plans
     }
 
-    public func run(scoreRun: Int64, options: EfficiencyOptions, progress: (Int, Int) -> Void = { _, _ in },
+    /// Which method runs, decided before anything is measured.
+    static func resolve(_ method: EfficiencyMethod, interpreter: PythonInterpreter) throws -> InstructionCounter? {
+        switch method {
+        case .cpuTime: return nil
+        case .auto: return InstructionCounter.available(for: interpreter)
+        case .instructions:
+            guard let counter = InstructionCounter.available(for: interpreter) else {
+                throw StoreError("instruction counts are not available here: perf_event_open is refused and valgrind is missing "
+                                 + "(apt-get install -y valgrind) or \(interpreter.path) is not an ELF binary; use --method cpu_time or auto")
+            }
+            return counter
+        }
+    }
+
+    /// Times every solution of the plan. Resumable: an unfinished efficiency run of the same
+    /// score run with the same parameters is continued, and its finished measurements (one
+    /// solution's trusted tests in one repetition, committed together) are not repeated.
+    /// session: a worker kept from an earlier run of this process (starting one under
+    /// valgrind takes seconds); nil starts one for this run.
+    public func run(scoreRun: Int64, options: EfficiencyOptions, session: TimingSession? = nil, progress: (Int, Int) -> Void = { _, _ in },
                     shouldStop: () -> Bool = { false }) throws -> EfficiencyReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let run = try ScoreRunRecord.load(db, scoreRun)
-        var settings = try ExecutionSettings.load(configID: run.configID, from: db)
-        // Timing needs each test to run many times in one go: the per-test limit grows with it.
-        settings.timeout = max(settings.timeout, 60)
+        let settings = try ExecutionSettings.load(configID: run.configID, from: db)
+        let counter = try Self.resolve(options.method, interpreter: settings.interpreter)
+        let method = counter == nil ? "cpu_time" : "instructions"
+        let repetitions = options.repetitions(instructions: counter != nil)
         let plans = try plan(run: run, options: options)
         var report = EfficiencyReport()
-        let wantInstructions = options.method != .cpuTime
+        report.method = method
+        report.counter = counter?.name
+        let parameters = options.json.text
+        var finished: Set<[Int64]> = []
         try db.transaction {
-            try db.run("INSERT INTO efficiency_runs (run_id, score_run_id, config_id, method, repeat, parameters) VALUES (?, ?, ?, 'cpu_time', ?, ?)",
-                       runID, scoreRun, run.configID, options.repeatCount, options.json.text)
+            if let existing = try db.int("""
+                SELECT id FROM efficiency_runs WHERE score_run_id = ? AND parameters = ? AND summary IS NULL AND method = ? ORDER BY id DESC LIMIT 1
+                """, scoreRun, parameters, method) {
+                report.efficiencyRunID = Int64(existing)
+                finished = try finishedMeasurements(plans: plans, efficiencyRun: report.efficiencyRunID)
+                report.resumedMeasurements = finished.count
+                return
+            }
+            try db.run("INSERT INTO efficiency_runs (run_id, score_run_id, config_id, method, repeat, parameters) VALUES (?, ?, ?, ?, ?, ?)",
+                       runID, scoreRun, run.configID, method, repetitions, parameters)
             report.efficiencyRunID = db.lastInsertRowID
             for plan in plans {
                 for test in plan.tests {
@@ -120,11 +165,12 @@ public struct EfficiencyRunner {
         report.problems = plans.count
         report.trustedTests = plans.reduce(0) { $0 + $1.tests.count }
         report.timedSolutions = plans.reduce(0) { $0 + $1.solutions.count }
-        let scratch = try WorkerProcess.makeScratch()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let worker = WorkerProcess(settings: settings, scratch: scratch)
-        defer { worker.stop() }
-        let timing: JSON = .object([("min_seconds", .double(options.minSeconds)), ("warmup", .int(1)), ("instructions", .bool(wantInstructions))])
+        let session = try session ?? TimingSession(settings: settings, counter: counter)
+        guard session.counter == counter else {
+            throw StoreError("the timing session counts with \(session.counter?.name ?? "CPU time"), this run needs \(counter?.name ?? "CPU time")")
+        }
+        let worker = session.worker
+        let timingJSON = session.timing(minSeconds: options.minSeconds)
         let insert = try db.prepare("""
             INSERT INTO timings (efficiency_run_id, solution_id, test_id, repetition, loops, status, cpu_s, wall_s, instructions)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -133,40 +179,56 @@ public struct EfficiencyRunner {
         // repetition) before the next repetition starts, so slow drifts of the machine hit all
         // solutions alike instead of whichever ran last.
         var everyInstructionCounted = true
-        let total = options.repeatCount * report.timedSolutions
-        var done = 0
-        for repetition in 0..<options.repeatCount {
+        let total = repetitions * report.timedSolutions
+        var done = finished.count
+        for repetition in 0..<repetitions {
             var order: [(Plan, (id: Int64, code: String))] = plans.flatMap { plan in plan.solutions.map { (plan, $0) } }
             order = seededShuffle(order, seed: options.seed &+ UInt64(repetition))
-            var batch: [(Int64, [Verdict])] = []
-            for (plan, solution) in order {
-                if shouldStop() { throw StoreError("efficiency run stopped: nothing of efficiency run \(report.efficiencyRunID) but its trusted tests was kept") }
-                let verdicts = worker.run(solution: solution.code, tests: plan.tests, timing: timing)
-                batch.append((solution.id, verdicts))
+            for (plan, solution) in order where !finished.contains([solution.id, Int64(repetition)]) {
+                if shouldStop() {
+                    throw StoreError("efficiency run \(report.efficiencyRunID) stopped after \(done) of \(total) solution runs; "
+                                     + "the same command again finishes it without repeating them")
+                }
+                let verdicts = worker.run(solution: solution.code, tests: plan.tests, timing: timingJSON)
+                // One solution's measurements are committed together: a run killed at any
+                // point keeps every finished one and none half-written.
+                try db.transaction {
+                    for verdict in verdicts {
+                        if verdict.status == "pass" && verdict.instructions == nil { everyInstructionCounted = false }
+                        try insert.execute(report.efficiencyRunID, solution.id, verdict.testID, repetition, max(1, verdict.loops ?? 1), verdict.status,
+                                           verdict.cpu, verdict.duration, verdict.instructions)
+                    }
+                }
                 done += 1
                 progress(done, total)
             }
-            try db.transaction {
-                for (solution, verdicts) in batch {
-                    for verdict in verdicts {
-                        if verdict.instructions == nil { everyInstructionCounted = false }
-                        try insert.execute(report.efficiencyRunID, solution, verdict.testID, repetition, max(1, verdict.loops ?? 1), verdict.status,
-                                           verdict.cpu, verdict.duration, verdict.instructions)
-                        report.measurements += 1
-                    }
-                }
-            }
         }
-        let method = options.method == .instructions || (options.method == .auto && everyInstructionCounted && report.measurements > 0)
-            ? "instructions" : "cpu_time"
-        if options.method == .instructions && !everyInstructionCounted {
-            throw StoreError("instruction counts are not available here (perf_event_open is refused or unsupported): use --method cpu_time or auto")
+        if method == "instructions" && !everyInstructionCounted {
+            throw StoreError("instruction counts did not come back from the \(counter?.name ?? "") counter "
+                             + "(\(worker.stderrTail.suffix(300))); use --method cpu_time")
         }
-        report.method = method
+        report.measurements = try db.int("SELECT count(*) FROM timings WHERE efficiency_run_id = ?", report.efficiencyRunID) ?? 0
         try summarize(efficiencyRun: report.efficiencyRunID, plans: plans, method: method, maxNoise: options.maxNoise, report: &report)
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        try db.run("UPDATE efficiency_runs SET method = ?, summary = ? WHERE id = ?", method, report.json.text, report.efficiencyRunID)
+        try db.run("UPDATE efficiency_runs SET summary = ? WHERE id = ?", report.json.text, report.efficiencyRunID)
         return report
+    }
+
+    /// (solution, repetition) pairs of an interrupted run with a timing of every trusted
+    /// test; anything partial (there should be none: each is one transaction) is removed.
+    func finishedMeasurements(plans: [Plan], efficiencyRun: Int64) throws -> Set<[Int64]> {
+        var testsOf: [Int64: Int] = [:]
+        for plan in plans { for solution in plan.solutions { testsOf[solution.id] = plan.tests.count } }
+        var finished: Set<[Int64]> = []
+        for row in try db.rows("SELECT solution_id, repetition, count(*) AS n FROM timings WHERE efficiency_run_id = ? GROUP BY solution_id, repetition", efficiencyRun) {
+            let solution = row["solution_id"].int64!, repetition = row["repetition"].int64!
+            if row["n"].int == testsOf[solution] {
+                finished.insert([solution, repetition])
+            } else {
+                try db.run("DELETE FROM timings WHERE efficiency_run_id = ? AND solution_id = ? AND repetition = ?", efficiencyRun, solution, repetition)
+            }
+        }
+        return finished
     }
 
     /// Per solution: the cost of one repetition is the sum over trusted tests of the cost of
@@ -192,6 +254,7 @@ public struct EfficiencyRunner {
         let ids = costs.keys.sorted()
         let factors = method == "instructions" ? [] : EfficiencyMath.drift(ids.map { costs[$0]! })
         report.drift = factors
+        var speedups: [Double] = []
         try db.transaction {
             for plan in plans {
                 var summaries: [(Int64, EfficiencyMath.Summary?)] = []
@@ -203,6 +266,7 @@ public struct EfficiencyRunner {
                     let corrected = series.enumerated().compactMap { r, cost in cost.map { $0 / (r < factors.count ? factors[r] : 1) } }
                     summaries.append((solution.id, EfficiencyMath.summarize(corrected, maxNoise: maxNoise)))
                 }
+                if let speedup = EfficiencyMath.largestOrderedSpeedup(summaries.compactMap { $0.1 }) { speedups.append(speedup) }
                 let ranked = summaries.filter { $0.1.map { !$0.noisy } ?? false }.sorted { ($0.1!.median, $0.0) < ($1.1!.median, $1.0) }
                 let rank = Dictionary(uniqueKeysWithValues: ranked.enumerated().map { ($1.0, $0 + 1) })
                 for (solution, summary) in summaries {
@@ -220,6 +284,7 @@ public struct EfficiencyRunner {
                 }
             }
         }
+        report.speedups = SpeedupDistribution(speedups)
     }
 
     /// Kendall's tau-b between two efficiency runs' medians, averaged over problems where

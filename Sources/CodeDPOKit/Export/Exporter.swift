@@ -273,8 +273,11 @@ public struct Exporter {
         var efficiency: JSON = .null
         if let efficiencyRun = origin.pairSet?.efficiencyRun,
            let row = try db.rows("SELECT method, repeat, parameters FROM efficiency_runs WHERE id = ?", efficiencyRun).first {
+            // The paper's numbers for the pairs this export draws from.
+            let speedups = try db.rows("SELECT margin FROM pairs WHERE pair_set_id = ? AND kind = 'efficiency' AND margin IS NOT NULL",
+                                       origin.pairSet!.id).compactMap { $0["margin"].double }
             efficiency = .object([("id", .int(efficiencyRun)), ("method", .string(row["method"].string!)), ("repeat", .int(row["repeat"].int64!)),
-                                  ("parameters", try JSON.parse(row["parameters"].string!))])
+                                  ("parameters", try JSON.parse(row["parameters"].string!)), ("speedups", SpeedupDistribution(speedups).json)])
         }
         var manifest = ExportManifest()
         manifest.set("tool", "codedpo")

@@ -7,12 +7,15 @@ public struct PairSetReport: Sendable {
     public var efficiencyPairs = 0
     public var problems = 0
     public var reasons: [String: Int] = [:]
+    /// Speedups (slow / fast) of the efficiency pairs: the paper's numbers.
+    public var speedups: [Double] = []
 
     public var summary: JSON {
         .object([
             ("correctness_pairs", .int(Int64(correctnessPairs))), ("efficiency_pairs", .int(Int64(efficiencyPairs))),
             ("problems", .int(Int64(problems))),
             ("no_pair", .object(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+            ("efficiency_speedups", SpeedupDistribution(speedups).json),
         ])
     }
 }
@@ -87,7 +90,7 @@ public struct PairBuilder {
                 let timed = try db.rows("""
                     SELECT r.problem_id, r.solution_id, r.median, coalesce(r.spread, 0), s.code, r.unit
                     FROM efficiency_results r JOIN solutions s ON s.id = r.solution_id
-                    WHERE r.efficiency_run_id = ? AND r.status = 'ranked'
+                    WHERE r.efficiency_run_id = ? AND r.status IN ('ranked', 'noisy')
                     ORDER BY r.problem_id, r.solution_id
                     """, efficiencyRun)
                 var groups: [(Int64, [PairRules.Timed], String)] = []
@@ -103,6 +106,7 @@ public struct PairBuilder {
                                            pair.chosenScore, pair.rejectedScore, pair.margin,
                                            JSON.object([("unit", .string(unit)), ("speedup", .double(pair.margin))]).text)
                         report.efficiencyPairs += 1
+                        report.speedups.append(pair.margin)
                     }
                 }
             }

@@ -11,7 +11,8 @@ public struct PairPolicy: Sendable, Equatable {
     /// Efficiency pairs: the slower one's median over the faster one's must be at least this
     /// (the paper counts 10% faster as optimized).
     public var minSpeedup = 1.1
-    /// ... and the difference of medians must exceed this many times the summed spreads.
+    /// ... and the difference of medians must exceed this many times the summed spreads (the
+    /// evidence rule: a gap the measured spread cannot explain).
     public var noiseFactor = 1.0
     public var correctness = true
     public var efficiency = true
@@ -63,7 +64,7 @@ public enum NoPairReason: String, Sendable, CaseIterable {
     case chosenPassesNothing = "chosen_passes_no_test"
     case marginTooSmall = "margin_below_minimum"
     case identicalCode = "identical_code"
-    case noTimedSolutions = "fewer_than_two_ranked_timings"
+    case noTimedSolutions = "fewer_than_two_timed_solutions"
     case speedupTooSmall = "speedup_below_minimum"
     case withinNoise = "difference_within_noise"
 }
@@ -106,21 +107,50 @@ public enum PairRules {
         }
     }
 
-    /// Fastest against slowest (k of each, no reuse): the slow one must take at least
-    /// minSpeedup times as long, and the gap must exceed the measurements' noise.
+    /// Pairs by evidence: per slot (k slots, no solution reused), the pair with the largest
+    /// speedup among those the measurements can order: the slow one takes at least minSpeedup
+    /// times as long, and the gap of the medians exceeds noiseFactor x (the two spreads
+    /// summed), i.e. more than the measured spread can explain. A solution is never dropped
+    /// for its own noise alone: a noisy solution still pairs with one far enough from it, so a
+    /// solution 2x slower than another is not lost to a disturbed repetition.
+    /// Speedups this close (relative) to the largest count as equal when choosing a pair.
+    public static let speedupTolerance = 0.02
+
     public static func efficiency(_ timed: [Timed], policy: PairPolicy) -> ([ProposedPair], [NoPairReason]) {
         guard timed.count >= 2 else { return ([], [.noTimedSolutions]) }
-        let ordered = timed.sorted { ($0.median, $0.solutionID) < ($1.median, $1.solutionID) }
+        var remaining = timed.sorted { ($0.median, $0.solutionID) < ($1.median, $1.solutionID) }
         var pairs: [ProposedPair] = []
         var reasons: [NoPairReason] = []
-        for i in 0..<min(policy.pairsPerProblem, ordered.count / 2) {
-            let fast = ordered[i], slow = ordered[ordered.count - 1 - i]
-            let speedup = fast.median > 0 ? slow.median / fast.median : .infinity
-            if speedup < policy.minSpeedup { reasons.append(.speedupTooSmall); continue }
-            if slow.median - fast.median <= policy.noiseFactor * (fast.spread + slow.spread) { reasons.append(.withinNoise); continue }
-            if fast.key == slow.key { reasons.append(.identicalCode); continue }
+        for _ in 0..<max(1, policy.pairsPerProblem) where remaining.count >= 2 {
+            var candidates: [(fast: Int, slow: Int, speedup: Double)] = []
+            var withinNoise = false, identical = false
+            for i in remaining.indices {
+                for j in remaining.indices where j > i {
+                    let fast = remaining[i], slow = remaining[j]
+                    let speedup = fast.median > 0 ? slow.median / fast.median : .infinity
+                    // Sorted by median: the largest speedup of a fast one is with the slowest.
+                    if speedup < policy.minSpeedup { continue }
+                    if slow.median - fast.median <= policy.noiseFactor * (fast.spread + slow.spread) { withinNoise = true; continue }
+                    if fast.key == slow.key { identical = true; continue }
+                    candidates.append((i, j, speedup))
+                }
+            }
+            // Near-ties are ties: among pairs within speedupTolerance of the largest speedup, the
+            // one with the lowest solution ids, so counts that move by 0.1% between two runs do
+            // not swap which of two almost equally slow solutions is rejected.
+            let largest = candidates.map(\.speedup).max() ?? 0
+            let found = candidates.filter { $0.speedup >= largest / (1 + speedupTolerance) }.min { a, b in
+                (remaining[a.fast].solutionID, remaining[a.slow].solutionID) < (remaining[b.fast].solutionID, remaining[b.slow].solutionID)
+            }
+            guard let found else {
+                reasons.append(withinNoise ? .withinNoise : identical ? .identicalCode : .speedupTooSmall)
+                break
+            }
+            let fast = remaining[found.fast], slow = remaining[found.slow]
             pairs.append(ProposedPair(chosen: fast.solutionID, rejected: slow.solutionID,
-                                      chosenScore: fast.median, rejectedScore: slow.median, margin: speedup))
+                                      chosenScore: fast.median, rejectedScore: slow.median, margin: found.speedup))
+            remaining.remove(at: found.slow)
+            remaining.remove(at: found.fast)
         }
         return (pairs, reasons)
     }

@@ -26,8 +26,8 @@ public struct PipelineState {
 
     public func efficiencyRun(scoreRun: Int64, parameters: JSON) throws -> Int64? {
         try db.int("""
-            SELECT e.id FROM efficiency_runs e JOIN runs r ON r.id = e.run_id
-            WHERE e.score_run_id = ? AND e.parameters = ? AND r.status = 'ok' ORDER BY e.id DESC LIMIT 1
+            SELECT e.id FROM efficiency_runs e
+            WHERE e.score_run_id = ? AND e.parameters = ? AND e.summary IS NOT NULL ORDER BY e.id DESC LIMIT 1
             """, scoreRun, parameters.text).map(Int64.init)
     }
 

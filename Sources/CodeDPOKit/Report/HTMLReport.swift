@@ -378,8 +378,8 @@ public enum HTMLReport {
             SVGCharts.Column(label: s.problem, value: s.speedup,
                              tooltip: "\(s.problem): chosen #\(s.chosen) \(Markup.number(s.chosenMedian)) \(s.unit), rejected #\(s.rejected) \(Markup.number(s.rejectedMedian)) \(s.unit): \(Markup.number(s.speedup))×")
         }
-        let median = sorted[sorted.count / 2].speedup
-        var html = lede("Pair set \(e.pairSet), efficiency run \(e.efficiencyRunID): \(sorted.count) efficiency pair\(sorted.count == 1 ? "" : "s"); each is the fastest and the slowest ranked solution of a problem (all pass its trusted tests). Median speedup \(Markup.number(median))×.")
+        let distribution = SpeedupDistribution(sorted.map(\.speedup))
+        var html = lede("Pair set \(e.pairSet), efficiency run \(e.efficiencyRunID): \(sorted.count) efficiency pair\(sorted.count == 1 ? "" : "s"); each pairs a faster and a slower solution of a problem (all pass its trusted tests) whose gap the measurements support. Speedup median \(Markup.number(distribution.median ?? 1))× (p25 \(Markup.number(distribution.p25 ?? 1))×, p90 \(Markup.number(distribution.p90 ?? 1))×, geometric mean \(Markup.number(distribution.geometricMean ?? 1))×); \(Markup.number((distribution.optimizedShare ?? 0) * 100))% \"optimized\" (at least \(Markup.number(SpeedupDistribution.optimizedAt))× faster, the paper's threshold).")
         let chart = SVGCharts.columnChart(title: "Speedup per pair: rejected median ÷ chosen median", columns: columns,
                                           xLabel: "efficiency pairs (problem), largest speedup first", yLabel: log ? "speedup (log scale)" : "speedup",
                                           base: 1, reference: (e.minSpeedup, "minimum speedup of the pair policy: \(Markup.number(e.minSpeedup))×"), logScale: log,

@@ -13,11 +13,13 @@
 // | ContentCatalog.swift | writes problems, solutions, tests and seeds by content hash, with one provenance row per source (import and generate both write through it) |
 // | Shard.swift | a deterministic slice of the problems (`--shard I/N`) |
 // | ExecutionSettings.swift | an execution config (interpreter, isolation, limits) and its id |
+// | HarnessSource.swift | the harness modules (Execution/Harness/harness_*.py) joined into the one source a worker runs |
 // | WorkerProcess.swift | the sandboxed Python worker Execution (verdicts) and Efficiency (timings) drive; `Verdict` is one answer of it |
 // | ScoreRunRecord.swift | a score run as later stages read it |
 // | TrustedTests.swift | a score run's trusted tests (the top solution's passed tests): efficiency times on them, RL exports carry them |
 // | RunLog.swift | run recording: every command that changes data is a row in `runs` |
 // | Statistics.swift | rank correlations and medians used by scoring, efficiency and evaluation |
+// | SpeedupDistribution.swift | the paper's efficiency numbers (speedup quantiles, share "optimized") for efficiency, pairs, export |
 // | ContaminationFilter.swift | which problems the latest `decontaminate` flagged, for pairs and export |
 //
 // Above the stages sit the composers, which may name any stage: Pipeline (`run --config`),

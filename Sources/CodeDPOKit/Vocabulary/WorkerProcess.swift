@@ -29,6 +29,10 @@ final class WorkerProcess {
     private(set) var stderrTail = ""
     private var nextJob: Int64 = 1
     static let timingPrefix = "codedpo-timing:"
+    /// A command the interpreter runs under (efficiency's instruction counting: valgrind),
+    /// and host folders it writes to that bubblewrap must leave writable.
+    var launcher: [String] = []
+    var writable: [String] = []
 
     init(settings: ExecutionSettings, scratch: String) {
         self.settings = settings
@@ -64,7 +68,7 @@ final class WorkerProcess {
         // each run. The environment is ours alone (start() replaces it); -s drops the user's
         // site-packages, and the loader drops the working directory from the import path (-P).
         let loader = "import sys; sys.path[:] = [p for p in sys.path if p]; exec(compile(open(sys.argv[1]).read(), '<codedpo-harness>', 'exec'))"
-        let python = [settings.interpreter.path, "-s", "-S", "-u", "-c", loader, inside]
+        let python = launcher + [settings.interpreter.path, "-s", "-S", "-u", "-c", loader, inside]
         switch settings.isolation {
         case .process:
             return (python[0], Array(python.dropFirst()))
@@ -73,7 +77,7 @@ final class WorkerProcess {
                 throw StoreError("--isolation bwrap needs bubblewrap: apt-get install -y bubblewrap (or use --isolation process)")
             }
             return (bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                            "--ro-bind", host, inside,
+                            "--ro-bind", host, inside] + writable.flatMap { ["--bind", $0, $0] } + [
                             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
                             "--chdir", "/tmp", "--"] + python)
         }
