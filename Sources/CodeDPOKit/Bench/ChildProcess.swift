@@ -3,8 +3,9 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs a command as a child process and reads its own peak memory from the kernel
-/// (`wait4`'s rusage), so one measured stage's memory never hides another's.
+/// Runs a command as a child process and reads its time from the kernel (`wait4`'s rusage)
+/// and its own peak memory (`PeakMemory`), so one measured stage's memory never hides
+/// another's, nor the benchmark's own.
 public enum ChildProcess {
     public struct Outcome: Sendable {
         public var status: Int32
@@ -36,11 +37,17 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let peakPath = errPath + ".peak"
+        defer { try? FileManager.default.removeItem(atPath: peakPath) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        var environment = ProcessInfo.processInfo.environment
+        environment[PeakMemory.environmentKey] = peakPath
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw StoreError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var usage = rusage()
@@ -52,6 +59,9 @@ public enum ChildProcess {
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let errText = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        return Outcome(status: exitStatus, seconds: seconds, cpuSeconds: cpu, peakRSSKB: usage.ru_maxrss, stderrTail: String(errText.suffix(2000)))
+        // The child's own high-water mark when it wrote one (see PeakMemory); the kernel's
+        // figure otherwise, which may include this process's memory.
+        let own = (try? String(contentsOfFile: peakPath, encoding: .utf8)).flatMap { Int($0) }
+        return Outcome(status: exitStatus, seconds: seconds, cpuSeconds: cpu, peakRSSKB: own ?? usage.ru_maxrss, stderrTail: String(errText.suffix(2000)))
     }
 }

@@ -157,7 +157,7 @@ extension ReportData {
         }.sorted { ($0.score ?? 0, -$0.id) > ($1.score ?? 0, -$1.id) }
         var verdicts: [Int64: [Int64: String]] = [:]
         for row in try db.rows("""
-            SELECT e.solution_id, e.test_id, e.status FROM solutions s JOIN executions e ON e.config_id = ? AND e.solution_id = s.id
+            SELECT e.solution_id, e.test_id, e.status FROM solutions s CROSS JOIN executions e ON e.config_id = ? AND e.solution_id = s.id
             WHERE s.problem_id = ?
             """, run.configID, problem) {
             verdicts[row["solution_id"].int64 ?? 0, default: [:]][row["test_id"].int64 ?? 0] = row["status"].string

@@ -86,12 +86,12 @@ struct ReportFocus {
         let solutions = try db.prepare("""
             SELECT s.id AS id, sc.iteration AS iteration, sc.value AS value FROM solutions s
             CROSS JOIN scores sc ON sc.score_run_id = ?1 AND sc.solution_id = s.id AND sc.iteration BETWEEN ?2 AND ?3
-            WHERE s.problem_id = ?4 ORDER BY s.id
+            WHERE s.problem_id = ?4
             """)
         let tests = try db.prepare("""
             SELECT t.id AS id, sc.iteration AS iteration, sc.value AS value FROM tests t
             CROSS JOIN scores sc ON sc.score_run_id = ?1 AND sc.test_id = t.id AND sc.iteration BETWEEN ?2 AND ?3
-            WHERE t.problem_id = ?4 ORDER BY t.id
+            WHERE t.problem_id = ?4
             """)
         // Column positions once: these loops read every score of the run.
         let columns = (id: try solutions.column("id"), iteration: try solutions.column("iteration"), value: try solutions.column("value"))
@@ -105,7 +105,10 @@ struct ReportFocus {
                 }
                 values[values.count - 1][Int(row.statement.int64(at: columns.iteration)) - first] = row.statement.double(at: columns.value)
             }
-            return (ids, values.map(ReportMath.fillHoles))
+            // Rows come solution by solution (the join walks the problem's solutions, then each
+            // one's scores); put them in id order without asking SQL for a sort.
+            let order = ids.indices.sorted { ids[$0] < ids[$1] }
+            return (order.map { ids[$0] }, order.map { ReportMath.fillHoles(values[$0]) })
         }
         let problems = try db.prepare("SELECT id FROM problems ORDER BY id")
         var ids: [Int64] = []

@@ -22,29 +22,36 @@ extension ReportData {
         let statement = try db.prepare("""
             SELECT s.problem_id AS problem_id, s.id AS solution_id, s.sample_count AS samples, sc.value AS score
             FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
-            ORDER BY s.problem_id, s.id
+            ORDER BY s.problem_id
             """)
         let columns = (problem: try statement.column("problem_id"), solution: try statement.column("solution_id"),
                        samples: try statement.column("samples"), score: try statement.column("score"))
         var outcomes: [ProblemOutcome] = []
         var current: Int64?
-        var outcome = ProblemOutcome(scores: [], correct: [], weights: [])
+        // One problem's solutions, put in id order when it closes (the SQL orders by problem
+        // only, which the solutions index gives without a sort).
+        var entries: [(solution: Int, score: Double, samples: Int)] = []
         var missing = 0
+        func close() {
+            guard !entries.isEmpty, let problem = current else { return }
+            let total = groundTruth.tests(ofProblem: problem)
+            entries.sort { $0.solution < $1.solution }
+            outcomes.append(ProblemOutcome(scores: entries.map(\.score), correct: entries.map { Int(groundTruth.passed[$0.solution]) == total },
+                                           weights: entries.map { Double(max(1, $0.samples)) }))
+            entries.removeAll(keepingCapacity: true)
+        }
         try statement.rows(binding: [run.id, Int64(run.finalIteration)]) { row in
             let problem = row.statement.int64(at: columns.problem), solution = Int(row.statement.int64(at: columns.solution))
             let total = groundTruth.tests(ofProblem: problem)
             guard total > 0 else { return }
             if problem != current {
-                if !outcome.scores.isEmpty { outcomes.append(outcome) }
-                outcome = ProblemOutcome(scores: [], correct: [], weights: [])
+                close()
                 current = problem
             }
             missing += total - Int(groundTruth.judged[solution])
-            outcome.scores.append(row.statement.double(at: columns.score))
-            outcome.correct.append(Int(groundTruth.passed[solution]) == total)
-            outcome.weights.append(Double(max(1, row.statement.int(at: columns.samples))))
+            entries.append((solution, row.statement.double(at: columns.score), row.statement.int(at: columns.samples)))
         }
-        if !outcome.scores.isEmpty { outcomes.append(outcome) }
+        close()
         guard missing == 0 else {
             return StrategyResult(run: run, topPassRate: nil, randomPassRate: nil, problems: 0, missingVerdicts: missing)
         }
