@@ -16,5 +16,7 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null || comm
     fi
 # The executor's Python harness on its own: every hostile behaviour, both isolation modes.
 python3 -m unittest discover -s Tests/harness
-swift build --build-tests
+# Debug and release builds, failing on any compiler warning in our code (scripts/build.sh).
+scripts/build.sh
+scripts/build.sh release
 swift test

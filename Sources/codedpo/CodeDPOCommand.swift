@@ -49,6 +49,11 @@ struct CodeDPOCommand: AsyncParsableCommand {
                 Foundation.exit(2)
             }
             if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            if let usage = error as? UsageError {
+                FileHandle.standardError.write(Data(("error: " + usage.message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            if error is Interrupted { Foundation.exit(130) }
             let message = String(describing: error)
             FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
             Foundation.exit(1)

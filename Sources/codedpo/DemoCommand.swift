@@ -24,7 +24,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder for the dataset, config, database, exports and report.") var dir = "codedpo-demo"
     @Option(name: .long, help: "Worker processes for execution (default: one per core).") var jobs: Int?
     @Option(name: .long, help: "Python interpreter (default: python3 on PATH).") var python: String?
-    @Flag(name: .long, help: "Print each step's own output, and its command line.") var verbose = false
+    @Flag(name: .long, help: "Print each step's command line as it starts.") var verbose = false
 
     /// The built-in dataset's files (Sources/CodeDPOKit/Demo/), embedded by name.
     static let dataset = ["demo_problems.jsonl", "demo_solutions.jsonl", "demo_tests.jsonl"]
@@ -49,9 +49,9 @@ struct DemoCommand: AsyncParsableCommand {
         try Workspace.initialize(path: database)
         FileHandle.standardError.write(Data("codedpo demo: the built-in dataset and pipeline in \(folder.path)\n".utf8))
 
-        let driver = PipelineDriver(config: config, database: database, verbose: verbose)
-        try driver.validate()
-        try await driver.run()
+        let runner = PipelineRunner(config: config, database: database)
+        try usage { try runner.validate() }
+        _ = try await runner.run(RunCommand.events(verbose: verbose, format: .table))
 
         let db = try Workspace.openForReading(path: database)
         let exports = try db.rows("SELECT format, path, count FROM exports ORDER BY id")
@@ -102,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
             ("eval", .object(eval)),
             // Millisecond timings on a shared 2-core VM spread 10-30% between repetitions; the pair
             // rule (gap above the summed spreads) still keeps only clear efficiency pairs.
-            ("efficiency", .object([("score", "self-validation"), ("repeat", 5), ("scale", .double(0.002)), ("max-noise", .double(0.3))])),
+            ("efficiency", .object([("score", "self-validation"), ("repeat", 5), ("min-seconds", .double(0.002)), ("max-noise", .double(0.3))])),
             ("pairs", .object([("name", "demo"), ("score", "self-validation"), ("efficiency", .bool(true))])),
             ("export", .array(ExportFormat.allCases.map { format in
                 var fields: [(String, JSON)] = [("format", .string(format.rawValue)), ("out", .string("exports/demo.\(format.rawValue).jsonl"))]

@@ -20,7 +20,7 @@ struct EfficiencyRun: ParsableCommand {
         discussion: """
             Per problem, the trusted tests are the generated tests the top-scored solution of the \
             score run passes (stored in trusted_tests); every solution passing all of them is timed \
-            on them. Each measurement repeats a test body until it takes --scale seconds (trusted \
+            on them. Each measurement repeats a test body until it takes --min-seconds seconds (trusted \
             tests are often tiny) after a warm-up run, and counts the CPU time of the test bodies \
             (or hardware instructions, where perf_event_open is allowed: --method auto uses them \
             when every measurement has them). --repeat repetitions visit all solutions in a new \
@@ -31,7 +31,7 @@ struct EfficiencyRun: ParsableCommand {
 
             Examples:
               codedpo efficiency --score-run 6
-              codedpo efficiency --score-run 6 --repeat 9 --scale 0.05 --problem HumanEval/12
+              codedpo efficiency --score-run 6 --repeat 9 --min-seconds 0.05 --problem HumanEval/12
               codedpo efficiency compare 1 2        # how stable is the ranking?
             """
     )
@@ -39,7 +39,9 @@ struct EfficiencyRun: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(name: .long, help: "The score run whose top solutions define the trusted tests.") var scoreRun: Int64
     @Option(name: .long, help: "Repetitions per solution.") var `repeat` = 5
-    @Option(name: .long, help: "Repeat a test body until one measurement takes this many seconds.") var scale = 0.02
+    @Option(name: .long, help: "Repeat a test body until one measurement takes this many seconds.") var minSeconds = 0.02
+    // The old name of --min-seconds, kept working for scripts that use it.
+    @Option(name: .customLong("scale"), help: .hidden) var legacyScale: Double?
     @Option(name: .long, help: "Spread over median above which a solution is too noisy to rank.") var maxNoise = 0.1
     @Option(name: .long, help: "auto, instructions or cpu_time.") var method: EfficiencyMethod = .auto
     @Option(name: .long, help: "Seed of the interleaved order.") var seed: UInt64 = 0
@@ -47,39 +49,32 @@ struct EfficiencyRun: ParsableCommand {
     @Option(name: .long, help: "Only shard I of N (I/N), as in execute.") var shard: String?
     @OptionGroup var output: FormatOptions
 
-    func validate() throws {
-        if `repeat` < 1 { throw ValidationError("--repeat must be >= 1") }
-        if scale <= 0 { throw ValidationError("--scale must be > 0 seconds") }
-        if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N, e.g. 0/4") }
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: EfficiencyRequest {
+        var request = EfficiencyRequest(scoreRun: scoreRun)
+        request.repeatCount = `repeat`
+        request.minSeconds = legacyScale ?? minSeconds
+        request.maxNoise = maxNoise
+        request.method = method.rawValue
+        request.seed = seed
+        request.problems = problem
+        request.shard = shard
+        return request
     }
 
-    /// The options these flags describe (also how `run --config` recognizes a finished run).
-    func options() -> EfficiencyOptions {
-        var options = EfficiencyOptions()
-        options.repeatCount = `repeat`
-        options.minSeconds = scale
-        options.maxNoise = maxNoise
-        options.method = method
-        options.seed = seed
-        options.problems = problem
-        options.shard = shard.flatMap(Shard.init)
-        return options
+    func validate() throws {
+        try usage { _ = try request.options() }
     }
 
     func run() throws {
-        let options = options()
         let db = try database.openForWriting()
         let interrupt = InterruptFlag()
         interrupt.install()
         let progress = ProgressLine()
         let start = Date()
-        let report = try RunLog(db).record(command: "efficiency", argv: Invocation.arguments, parameters: .object([
-            ("score_run", .int(scoreRun)), ("options", options.json),
-        ]), summary: { $0.json }) { runID in
-            try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options, progress: { done, total in
-                progress.update("\(ProgressLine.bar(Double(done) / Double(max(total, 1)))) \(done)/\(total) timed solution runs", elapsed: Date().timeIntervalSince(start))
-            }, shouldStop: { interrupt.isSet })
-        }
+        let report = try request.run(db: db, argv: CommandLine.arguments, progress: { done, total in
+            progress.update("\(ProgressLine.bar(Double(done) / Double(max(total, 1)))) \(done)/\(total) timed solution runs", elapsed: Date().timeIntervalSince(start))
+        }, shouldStop: { interrupt.isSet })
         progress.finish()
         let writer = RowWriter(format: output.format, columns: ["efficiency_run", "method", "problems", "trusted_tests", "timed", "ranked", "noisy", "failed", "seconds"], sink: StandardOutput())
         writer.add([.integer(report.efficiencyRunID), .text(report.method), .integer(Int64(report.problems)), .integer(Int64(report.trustedTests)),

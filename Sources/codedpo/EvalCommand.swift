@@ -13,8 +13,14 @@ struct EvalCommand: ParsableCommand {
               top1_pass_rate    expected correctness of the top-ranked solution (ties broken
                                 uniformly over samples)
               random_pass_rate  expected correctness of a random sample (the baseline, pass@1)
+              top1_mixed        top1_pass_rate over the mixed_problems: those with some correct
+                                and some incorrect samples (the B4 paper's figure)
               spearman          rank correlation of score and correctness (problems where both vary)
               pair_precision    top-vs-bottom pairs with the chosen correct and the rejected not
+            With two or more runs, every pair of runs follows: the paired difference of top-1 \
+            over the problems both scored, with a bootstrap 95% interval (problems resampled, \
+            --resamples, --seed), and "not distinguishable" when the interval contains 0 \
+            (in JSON: each run's `differences`).
 
             Examples:
               codedpo eval                          # every score run
@@ -34,55 +40,71 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Worker processes when ground-truth tests must run.")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: "Bootstrap resamples for the intervals of paired differences.")
+    var resamples = 10_000
+
+    @Option(name: .long, help: "Seed of the bootstrap (same seed, same intervals).")
+    var seed: UInt64 = 0
+
     @OptionGroup var output: FormatOptions
 
+    func validate() throws {
+        guard resamples >= 100 && resamples <= 1_000_000 else { throw ValidationError("--resamples takes 100 to 1000000, e.g. 10000") }
+    }
+
     func run() throws {
-        var db = try database.openForReading()
-        let runs = scoreRun.isEmpty ? try db.rows("SELECT id FROM score_runs ORDER BY id").compactMap { $0[0].int64 } : scoreRun
-        guard !runs.isEmpty else { throw StoreError("no score runs yet: run `codedpo score` first") }
-        let evaluator = Evaluator(db: db)
-        // Ground-truth verdicts each config still needs, run once per config.
-        var configsToRun: [Int64: Int] = [:]
-        for id in runs {
-            let missing = try evaluator.missingGroundTruth(scoreRun: id)
-            if missing > 0 { configsToRun[try evaluator.scoreRun(id).configID, default: 0] += missing }
+        var request = EvalRequest()
+        request.scoreRuns = scoreRun
+        request.noExecute = noExecute
+        request.jobs = jobs
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let progress = ProgressLine()
+        let reports: [EvaluationReport]
+        do {
+            reports = try request.run(database: database.path, argv: CommandLine.arguments, note: { progress.finish(); Terminal.note($0) }, progress: { state in
+                progress.update("\(ProgressLine.bar(Double(state.done) / Double(max(state.planned, 1)))) \(state.done)/\(state.planned) ground-truth verdicts", elapsed: state.elapsed)
+            }, shouldStop: { interrupt.isSet })
+        } catch is Interrupted {
+            progress.finish()
+            throw ExitCode(130)
         }
-        if !configsToRun.isEmpty && !noExecute {
-            let writable = try database.openForWriting()
-            let interrupt = InterruptFlag()
-            interrupt.install()
-            for (configID, _) in configsToRun.sorted(by: { $0.key < $1.key }) {
-                var options = ExecuteOptions(settings: try ExecutionSettings.load(configID: configID, from: writable))
-                options.testKinds = [.groundTruth]
-                options.jobs = jobs
-                Terminal.note("running ground-truth tests under config \(configID) first")
-                let progress = ProgressLine()
-                let log = RunLog(writable)
-                let runID = try log.start(command: "execute", argv: Invocation.arguments,
-                                          parameters: .object([("for", "eval"), ("config_id", .int(configID)), ("tests", JSON(["ground_truth"]))]))
-                let report = try Executor(db: writable, runID: runID, options: options).run(progress: { state in
-                    progress.update("\(ProgressLine.bar(Double(state.done) / Double(max(state.planned, 1)))) \(state.done)/\(state.planned) ground-truth verdicts", elapsed: state.elapsed)
-                }, shouldStop: { interrupt.isSet })
-                progress.finish()
-                try log.finish(runID, status: report.interrupted ? .interrupted : .ok, summary: report.json)
-                if report.interrupted { throw ExitCode(130) }
-            }
-            db = try database.openForReading()
-        }
-        let reports = try runs.map { try Evaluator(db: db).evaluate(scoreRun: $0) }
-        let writer = RowWriter(format: output.format, columns: ["score_run", "strategy", "parameters", "problems", "top1_pass_rate", "random_pass_rate", "spearman", "pair_precision", "pair_problems"],
-                               sink: StandardOutput(), maxWidth: 60)
-        for report in reports {
-            writer.add([.integer(report.scoreRunID), .text(report.strategy), .text(report.parameters.text), .integer(Int64(report.problems)),
-                        .real(report.topPassRate), .real(report.randomPassRate), report.spearman.map { .real($0) } ?? .null,
-                        report.pairPrecision.map { .real($0) } ?? .null, .integer(Int64(report.pairProblems))])
-        }
-        writer.finish()
+        progress.finish()
+        Self.printTable(reports, format: output.format, bootstrap: Bootstrap(resamples: resamples, seed: seed))
         if let skipped = reports.first?.problemsWithoutGroundTruth, skipped > 0 {
             Terminal.note("\(skipped) scored problem(s) have no ground-truth tests and are not counted")
         }
         if noExecute, let missing = reports.map(\.missingGroundTruthVerdicts).max(), missing > 0 {
             Terminal.note("\(missing) ground-truth verdicts are missing (read as not passing): drop --no-execute to run them")
         }
+    }
+
+    /// The tables of `codedpo eval` (also what `run --config` shows for its eval step): the runs,
+    /// then every pair's top-1 difference with its bootstrap interval (in JSON, each run's
+    /// `differences`; CSV has the first table only).
+    static func printTable(_ reports: [EvaluationReport], format: OutputFormat, bootstrap: Bootstrap = Bootstrap()) {
+        let differences = TopPassRateDifference.all(reports, bootstrap: bootstrap)
+        let structured = format == .json || format == .jsonl
+        let writer = RowWriter(format: format, columns: ["score_run", "strategy", "parameters", "problems", "top1_pass_rate", "top1_mixed", "mixed_problems",
+                                                          "random_pass_rate", "spearman", "pair_precision", "pair_problems"] + (structured ? ["differences"] : []),
+                               sink: StandardOutput(), maxWidth: 60)
+        for report in reports {
+            let mine = differences.filter { $0.first == report.scoreRunID || $0.second == report.scoreRunID }
+            writer.add([.int(report.scoreRunID), .string(report.strategy), .string(report.parameters.text), .int(Int64(report.problems)),
+                        .double(report.topPassRate), JSON(report.topPassRateMixed), .int(Int64(report.mixedProblems)), .double(report.randomPassRate),
+                        JSON(report.spearman), JSON(report.pairPrecision), .int(Int64(report.pairProblems))]
+                       + (structured ? [.array(mine.map(\.json))] : []))
+        }
+        writer.finish()
+        guard format == .table && !differences.isEmpty else { return }
+        let sink = StandardOutput()
+        sink.write("\nPaired differences of top-1 (95% bootstrap interval, \(bootstrap.resamples) resamples of the problems, seed \(bootstrap.seed))\n")
+        let table = RowWriter(format: .table, columns: ["score_run", "strategy", "versus", "versus_strategy", "problems", "top1_difference", "low", "high", "verdict"], sink: sink)
+        for difference in differences {
+            table.add([.integer(difference.first), .text(difference.firstStrategy), .integer(difference.second), .text(difference.secondStrategy),
+                       .integer(Int64(difference.interval.problems)), .real(difference.interval.difference),
+                       .real(difference.interval.low), .real(difference.interval.high), .text(difference.verdict)])
+        }
+        table.finish()
     }
 }

@@ -97,56 +97,47 @@ struct ExecuteCommand: ParsableCommand {
 
     @OptionGroup var output: FormatOptions
 
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: ExecuteRequest {
+        var request = ExecuteRequest()
+        request.timeout = timeout
+        request.loadTimeout = loadTimeout
+        request.memoryMB = memoryMB
+        request.cpuSeconds = cpuSeconds
+        request.maxProcesses = maxProcesses
+        request.maxFileMB = maxFileMB
+        request.maxOpenFiles = maxOpenFiles
+        request.outputLimit = outputLimit
+        request.isolation = isolation
+        request.testIsolation = testIsolation
+        request.jobs = jobs
+        request.problems = problem
+        request.whereSQL = `where`
+        request.shard = shard
+        request.testKinds = tests
+        request.retry = retry
+        request.fromConfig = fromConfig
+        request.python = python
+        return request
+    }
+
     func validate() throws {
-        if timeout <= 0 || loadTimeout <= 0 { throw ValidationError("--timeout and --load-timeout must be > 0") }
-        if jobs < 1 { throw ValidationError("--jobs must be >= 1") }
-        if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, e.g. 0/4") }
-        let statuses = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
-        if let bad = retry.first(where: { !statuses.contains($0) }) {
-            throw ValidationError("--retry takes a status (\(statuses.joined(separator: ", "))), not \(bad)")
-        }
-        if !retry.isEmpty && fromConfig == nil { throw ValidationError("--retry needs --from-config N (the config to retry)") }
+        try usage { try request.validate() }
     }
 
     func run() throws {
         let interpreter = try PythonInterpreter.resolve(python)
-        var settings = ExecutionSettings(interpreter: interpreter)
-        settings.isolation = isolation
-        settings.testIsolation = testIsolation
-        settings.timeout = timeout
-        settings.loadTimeout = loadTimeout
-        settings.memoryMB = memoryMB > 0 ? memoryMB : nil
-        settings.cpuSeconds = cpuSeconds > 0 ? cpuSeconds : nil
-        settings.maxProcesses = maxProcesses > 0 ? maxProcesses : nil
-        settings.maxFileMB = maxFileMB
-        settings.maxOpenFiles = maxOpenFiles
-        settings.outputLimit = outputLimit
-        var options = ExecuteOptions(settings: settings)
-        options.jobs = jobs
-        options.problems = problem
-        options.whereSQL = `where`
-        options.shard = shard.flatMap(Shard.init)
-        options.testKinds = tests
-        options.retry = retry
-        options.baseConfig = fromConfig
-
         let db = try database.openForWriting()
         if !quiet { Terminal.note("python: \(interpreter.path) (\(interpreter.version)); isolation \(isolation.rawValue), tests \(testIsolation.rawValue)") }
         let interrupt = InterruptFlag()
         interrupt.install()
         let progress = ProgressLine(quiet: quiet)
-        let log = RunLog(db)
-        let runID = try log.start(command: "execute", argv: Invocation.arguments, parameters: .object([
-            ("settings", settings.parameters), ("harness_sha256", .string(ExecutionSettings.harnessHash)), ("jobs", .int(Int64(jobs))), ("problems", JSON(problem)),
-            ("where", JSON(`where`)), ("shard", JSON(shard)), ("tests", JSON(tests.map(\.rawValue))),
-            ("retry", JSON(retry)), ("from_config", JSON(fromConfig)),
-        ]))
         let report: ExecuteReport
         do {
-            report = try Executor(db: db, runID: runID, options: options).run(progress: { state in
+            report = try request.run(db: db, argv: CommandLine.arguments, interpreter: interpreter, progress: { state in
                 let rate = state.elapsed > 0 ? Double(state.done) / state.elapsed : 0
                 let eta = rate > 0 ? Double(state.planned - state.done) / rate : .infinity
-                let statuses = ["pass", "fail", "error", "timeout", "crash", "load_error", "memory"]
+                let statuses = VerdictStatus.names
                     .compactMap { key in state.counts[key].map { "\(key) \($0)" } }.joined(separator: " · ")
                 let fraction = state.planned > 0 ? Double(state.done) / Double(state.planned) : 1
                 progress.update("\(ProgressLine.bar(fraction)) \(state.done)/\(state.planned) verdicts  \(Int(rate))/s  ETA \(ProgressLine.duration(eta))  \(statuses)",
@@ -154,12 +145,9 @@ struct ExecuteCommand: ParsableCommand {
             }, shouldStop: { interrupt.isSet })
         } catch {
             progress.finish()
-            try? log.finish(runID, status: .failed, error: String(describing: error))
             throw error
         }
         progress.finish()
-        try log.finish(runID, status: report.interrupted ? .interrupted : .ok,
-                       error: report.interrupted ? "stopped by a signal; finished verdicts kept" : nil, summary: report.json)
         printSummary(report)
         if report.interrupted { throw ExitCode(130) }
     }

@@ -43,24 +43,24 @@ struct ExportCommand: ParsableCommand {
     @Flag(name: .long, help: "KTO: as many desirable as undesirable rows.") var balance = false
     @Option(name: .customLong("report-format"), help: "Report format: table, csv, json or jsonl.") var reportFormat: OutputFormat = .table
 
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: ExportRequest {
+        var request = ExportRequest(pairSet: pairSet, format: format.rawValue, out: out)
+        request.split = split
+        request.limit = limit
+        request.shuffle = shuffle
+        request.seed = seed
+        request.kinds = kind
+        request.balance = balance
+        return request
+    }
+
     func validate() throws {
-        if let split, !(split > 0 && split < 1) { throw ValidationError("--split is the validation share, between 0 and 1 (e.g. 0.1)") }
-        if let bad = kind.first(where: { !["correctness", "efficiency"].contains($0) }) { throw ValidationError("--kind is correctness or efficiency, not \(bad)") }
-        if balance && format != .kto { throw ValidationError("--balance is for --format kto") }
+        try usage { _ = try request.options() }
     }
 
     func run() throws {
-        var options = ExportOptions(format: format, out: out)
-        options.validationShare = split
-        options.limit = limit
-        options.shuffleSeed = shuffle ? seed : (split != nil ? seed : nil)
-        if !kind.isEmpty { options.kinds = kind }
-        options.balance = balance
-        let db = try database.openForWriting()
-        let report = try RunLog(db).record(command: "export", argv: Invocation.arguments, parameters: .object([
-            ("pair_set", .string(pairSet)), ("format", .string(format.rawValue)), ("out", .string(out)), ("split", JSON(split)),
-            ("limit", JSON(limit)), ("shuffle", .bool(shuffle)), ("seed", .int(Int64(bitPattern: seed))), ("kinds", JSON(options.kinds)),
-        ])) { runID in try Exporter(db: db, runID: runID).export(pairSet: pairSet, options: options) }
+        let report = try request.run(db: try database.openForWriting(), argv: CommandLine.arguments)
         let writer = RowWriter(format: reportFormat, columns: ["file", "split", "rows", "sha256"], sink: StandardOutput(), maxWidth: 70)
         for file in report.files { writer.add([.text(file.path), file.split.map { .text($0) } ?? .null, .integer(Int64(file.rows)), .text(file.sha256)]) }
         writer.finish()

@@ -138,89 +138,55 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var output: FormatOptions
 
-    var sampleCount: Int { samples ?? (stage == .problems ? 1 : 15) }
+    var sampleCount: Int { request.sampleCount }
+
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: GenerateRequest {
+        var request = GenerateRequest(stage: stage)
+        request.endpoint = endpoint
+        request.model = model
+        request.api = api
+        request.samples = samples
+        request.maxN = maxN
+        request.temperature = temperature
+        request.topP = topP
+        request.maxTokens = maxTokens
+        request.seed = seed
+        request.stop = stop
+        request.noStop = noStop
+        request.concurrency = concurrency
+        request.timeout = timeout
+        request.retries = retries
+        request.backoff = backoff
+        request.apiKeyEnv = apiKeyEnv
+        request.template = template
+        request.fromSeeds = fromSeeds
+        request.seedIDs = seedID
+        request.problems = problem
+        request.whereSQL = `where`
+        request.shard = shard
+        request.limit = limit
+        request.retryUnparseable = retryUnparseable
+        request.maxFailures = maxFailures
+        request.idPrefix = idPrefix
+        request.python = python
+        return request
+    }
 
     func validate() throws {
-        if sampleCount < 1 { throw ValidationError("-n must be >= 1") }
-        if maxN < 1 { throw ValidationError("--max-n must be >= 1") }
-        if concurrency < 1 { throw ValidationError("--concurrency must be >= 1") }
-        if timeout <= 0 { throw ValidationError("--timeout must be > 0") }
-        if retries < 0 { throw ValidationError("--retries must be >= 0") }
-        if backoff < 0 { throw ValidationError("--backoff must be >= 0") }
-        if maxTokens < 1 { throw ValidationError("--max-tokens must be >= 1") }
-        if temperature < 0 { throw ValidationError("--temperature must be >= 0") }
-        if topP <= 0 || topP > 1 { throw ValidationError("--top-p must be in (0, 1]") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
-        if maxFailures < 0 { throw ValidationError("--max-failures must be >= 0") }
-        if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, e.g. 0/4") }
-        if noStop && !stop.isEmpty { throw ValidationError("--no-stop and --stop exclude each other") }
-        if stage == .problems && !problem.isEmpty { throw ValidationError("--problem selects problems for solutions and tests; for problems use --seed-id") }
-        if stage != .problems && (!seedID.isEmpty || fromSeeds) { throw ValidationError("--from-seeds and --seed-id are for `generate problems`") }
-        if let apiKeyEnv, apiKeyEnv.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
-            throw ValidationError("--api-key-env takes the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key itself")
-        }
-        if let endpoint = resolvedEndpoint, let components = URLComponents(string: endpoint), components.user != nil || components.password != nil {
-            throw ValidationError("--endpoint must not carry credentials (they would be recorded with the run): put the key in an environment variable and name it with --api-key-env")
-        }
-        if !printTemplate {
-            if resolvedEndpoint == nil { throw ValidationError("--endpoint is required (or set OPENAI_BASE_URL), e.g. --endpoint http://127.0.0.1:8000/v1") }
-            if model?.isEmpty ?? true { throw ValidationError("--model is required: the model name the endpoint serves") }
-        }
-    }
-
-    var resolvedEndpoint: String? {
-        if let endpoint, !endpoint.isEmpty { return endpoint }
-        if let env = ProcessInfo.processInfo.environment["OPENAI_BASE_URL"], !env.isEmpty { return env }
-        return nil
-    }
-
-    func loadTemplate() throws -> PromptTemplate {
-        if let template { return try PromptTemplate.load(path: template, stage: stage, api: api) }
-        return PromptTemplate.builtin(stage: stage, api: api)
-    }
-
-    static func unescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t")
+        try usage { try request.validate(environment: ProcessInfo.processInfo.environment, needsEndpoint: !printTemplate) }
     }
 
     func run() async throws {
-        let template = try loadTemplate()
+        let request = request
         if printTemplate {
+            let template = try request.loadTemplate()
             FileHandle.standardOutput.write(Data(template.text.utf8))
             if !template.text.hasSuffix("\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
             return
         }
-        let keyName = apiKeyEnv ?? "OPENAI_API_KEY"
-        let key = ProcessInfo.processInfo.environment[keyName].flatMap { $0.isEmpty ? nil : $0 }
-        if apiKeyEnv != nil && key == nil {
-            throw GenerationError("the environment variable \(keyName) (named by --api-key-env) is not set: export it with the API key")
-        }
-        var client = ClientSettings(endpoint: resolvedEndpoint!, model: model!)
-        client.api = api
-        client.apiKey = key
-        client.timeout = timeout
-        client.retries = retries
-        client.backoffBase = backoff
-        _ = try client.url(for: api)
-
-        var options = GenerateOptions(stage: stage, client: client, template: template)
-        options.samples = sampleCount
-        options.maxN = maxN
-        options.concurrency = concurrency
-        options.temperature = temperature
-        options.topP = topP < 1 ? topP : nil
-        options.maxTokens = maxTokens
-        options.seed = seed
-        options.stop = noStop ? [] : (stop.isEmpty ? nil : stop.map(Self.unescape))
-        options.problems = problem
-        options.seeds = seedID
-        options.whereSQL = `where`
-        options.shard = shard.flatMap(Shard.init)
-        options.limit = limit
-        options.python = python
-        options.retryUnparseable = retryUnparseable
-        options.maxConsecutiveFailures = maxFailures
-        options.idPrefix = idPrefix
+        let options = try request.options(environment: ProcessInfo.processInfo.environment)
+        let client = options.client, template = options.template, key = client.apiKey, keyName = request.keyName
 
         let db = try database.openForWriting()
         if dryRun {
@@ -231,17 +197,12 @@ struct GenerateCommand: AsyncParsableCommand {
         let interrupt = InterruptFlag()
         interrupt.install()
         let progress = ProgressLine(quiet: quiet)
-        let log = RunLog(db)
-        var parameters = options.parameters.objectValue ?? []
-        parameters += [("problems", JSON(problem)), ("seeds", .array(seedID.map { .int($0) })), ("where", JSON(`where`)),
-                       ("shard", JSON(shard)), ("limit", JSON(limit)), ("api_key_env", .string(keyName)), ("api_key_set", .bool(key != nil))]
-        let runID = try log.start(command: "generate", argv: Invocation.arguments, parameters: .object(parameters))
         if !quiet {
             Terminal.note("\(stage.rawValue) from \(client.storedEndpoint) (\(api.rawValue)), model \(client.model), \(sampleCount) per \(stage == .problems ? "seed" : "problem"); template \(template.name)\(key == nil ? "; no API key ($\(keyName) is unset)" : "")")
         }
         let report: GenerateReport
         do {
-            report = try await Generator(db: db, runID: runID, options: options).run(progress: { state in
+            report = try await request.run(db: db, argv: CommandLine.arguments, options: options, progress: { state in
                 let fraction = state.samplesPlanned > 0 ? Double(state.samplesDone) / Double(state.samplesPlanned) : 1
                 let requestRate = state.elapsed > 0 ? Double(state.requestsDone) / state.elapsed : 0
                 let tokenRate = state.elapsed > 0 ? Double(state.completionTokens) / state.elapsed : 0
@@ -257,13 +218,9 @@ struct GenerateCommand: AsyncParsableCommand {
             }, shouldStop: { interrupt.isSet })
         } catch {
             progress.finish()
-            try? log.finish(runID, status: .failed, error: String(describing: error))
             throw error
         }
         progress.finish()
-        let status: RunStatus = report.interrupted ? .interrupted : report.stoppedBecause != nil ? .failed : .ok
-        let error = report.interrupted ? "stopped by a signal; finished answers kept" : report.stoppedBecause
-        try log.finish(runID, status: status, error: error, summary: report.json)
         printSummary(report)
         if report.interrupted { throw ExitCode(130) }
         if let reason = report.stoppedBecause {

@@ -87,44 +87,29 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "Report format: table (for people), csv, json or jsonl (for scripts).")
     var reportFormat: OutputFormat = .table
 
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: ImportRequest {
+        var request = ImportRequest(kind: kind, files: files)
+        request.options.format = format
+        request.options.skipBad = skipBad
+        request.options.dryRun = dryRun
+        request.options.promptsFile = prompts
+        request.options.testsPerSample = testsPerSample
+        request.options.model = model
+        request.options.testKind = testKind
+        request.options.include = include
+        request.options.exclude = exclude
+        request.options.maxLineBytes = maxLineBytes
+        request.options.python = python
+        return request
+    }
+
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one file") }
-        if testsPerSample < 0 { throw ValidationError("--tests-per-sample must be >= 0") }
-        if !format.kinds.contains(kind) {
-            throw ValidationError("--format \(format.rawValue) reads \(format.kinds.map(\.rawValue).joined(separator: ", ")), not \(kind.rawValue)")
-        }
+        try usage { try request.validate() }
     }
 
     func run() throws {
-        var options = ImportOptions(kind: kind)
-        options.format = format
-        options.skipBad = skipBad
-        options.dryRun = dryRun
-        options.promptsFile = prompts
-        options.testsPerSample = testsPerSample
-        options.model = model
-        options.testKind = testKind
-        options.include = include
-        options.exclude = exclude
-        options.maxLineBytes = maxLineBytes
-        options.python = python
-
-        let db = try database.openForWriting()
-        let report: ImportReport
-        if dryRun {
-            report = try Importer.run(db: db, runID: nil, files: files, options: options)
-        } else {
-            let parameters: JSON = .object([
-                ("kind", .string(kind.rawValue)), ("format", .string(format.rawValue)), ("files", JSON(files)),
-                ("skip_bad", .bool(skipBad)), ("prompts", JSON(prompts)), ("tests_per_sample", .int(Int64(testsPerSample))),
-                ("model", JSON(model)),
-            ])
-            report = try RunLog(db).record(command: "import", argv: Invocation.arguments, parameters: parameters,
-                                           summary: { $0.json }) { runID in
-                try Importer.run(db: db, runID: runID, files: files, options: options)
-            }
-        }
-        print(report: report)
+        print(report: try request.run(db: try database.openForWriting(), argv: CommandLine.arguments))
     }
 
     func print(report: ImportReport) {

@@ -24,7 +24,7 @@ struct InitCommand: ParsableCommand {
         let existed = FileManager.default.fileExists(atPath: path)
         let (db, applied) = try Workspace.initialize(path: path)
         if !applied.isEmpty {
-            let runID = try RunLog(db).start(command: "init", argv: Invocation.arguments,
+            let runID = try RunLog(db).start(command: "init", argv: CommandLine.arguments,
                                              parameters: ["applied": JSON(applied.map(\.name))])
             try RunLog(db).finish(runID, status: .ok)
         }

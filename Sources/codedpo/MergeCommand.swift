@@ -54,7 +54,7 @@ struct MergeCommand: ParsableCommand {
             db = try Workspace.initialize(path: out).0
             Terminal.note("created \(out)")
         }
-        let reports = try RunLog(db).record(command: "merge", argv: Invocation.arguments,
+        let reports = try RunLog(db).record(command: "merge", argv: CommandLine.arguments,
                                             parameters: .object([("inputs", JSON(inputs))]),
                                             summary: { .array($0.map(\.json)) }) { runID in
             try inputs.map { input in

@@ -34,7 +34,7 @@ struct MigrateCommand: ParsableCommand {
             if !applied.isEmpty {
                 // The runs table may itself be new, so the run is recorded once it exists.
                 let log = RunLog(db)
-                let runID = try log.start(command: "migrate", argv: Invocation.arguments,
+                let runID = try log.start(command: "migrate", argv: CommandLine.arguments,
                                           parameters: ["applied": JSON(applied.map(\.name))])
                 try log.finish(runID, status: .ok)
                 Terminal.note("applied \(applied.count) migration(s): \(applied.map(\.name).joined(separator: ", "))")

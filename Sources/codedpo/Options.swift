@@ -34,11 +34,7 @@ struct FormatOptions: ParsableArguments {
 enum Terminal {
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
-    /// Set while `run --config` drives a step quietly: its one-line summary says enough.
-    nonisolated(unsafe) static var quietNotes = false
-
     static func note(_ message: String) {
-        if quietNotes { return }
         FileHandle.standardError.write(Data(("note: " + message + "\n").utf8))
     }
 
@@ -47,8 +43,12 @@ enum Terminal {
     }
 }
 
-/// The command line recorded in `runs`: the process's own, or, for a stage that
-/// `run --config` drives, the equivalent stand-alone command.
-enum Invocation {
-    nonisolated(unsafe) static var arguments = CommandLine.arguments
+/// Runs a library request's checks inside `validate()`: its UsageError is the parser's
+/// ValidationError (usage shown, exit 2).
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as UsageError {
+        throw ValidationError(error.message)
+    }
 }

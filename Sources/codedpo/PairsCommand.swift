@@ -44,34 +44,25 @@ struct PairsBuild: ParsableCommand {
     @Flag(name: .long, help: "Only efficiency pairs.") var efficiencyOnly = false
     @OptionGroup var output: FormatOptions
 
-    func validate() throws {
-        if !(0...1).contains(minMargin) { throw ValidationError("--min-margin is a share of the score range, from 0 to 1") }
-        if pairsPerProblem < 1 { throw ValidationError("--pairs-per-problem must be >= 1") }
-        if minSpeedup < 1 { throw ValidationError("--min-speedup must be >= 1") }
-        if efficiencyOnly && efficiencyRun == nil { throw ValidationError("--efficiency-only needs --efficiency-run") }
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: PairsRequest {
+        var request = PairsRequest(name: name, scoreRun: scoreRun)
+        request.efficiencyRun = efficiencyRun
+        request.minMargin = minMargin
+        request.pairsPerProblem = pairsPerProblem
+        request.allowNoPass = allowNoPass
+        request.minSpeedup = minSpeedup
+        request.noiseFactor = noiseFactor
+        request.efficiencyOnly = efficiencyOnly
+        return request
     }
 
-    /// The policy these flags describe (also how `run --config` recognizes a built set).
-    func policy() -> PairPolicy {
-        var policy = PairPolicy()
-        policy.minMargin = minMargin
-        policy.pairsPerProblem = pairsPerProblem
-        policy.chosenMustPass = !allowNoPass
-        policy.minSpeedup = minSpeedup
-        policy.noiseFactor = noiseFactor
-        policy.correctness = !efficiencyOnly
-        policy.efficiency = efficiencyRun != nil
-        return policy
+    func validate() throws {
+        try usage { _ = try request.policy() }
     }
 
     func run() throws {
-        let policy = policy()
-        let db = try database.openForWriting()
-        let report = try RunLog(db).record(command: "pairs", argv: Invocation.arguments, parameters: .object([
-            ("name", .string(name)), ("score_run", .int(scoreRun)), ("efficiency_run", JSON(efficiencyRun)), ("policy", policy.json),
-        ]), summary: { $0.summary }) { runID in
-            try PairBuilder(db: db, runID: runID).build(name: name, scoreRun: scoreRun, efficiencyRun: efficiencyRun, policy: policy)
-        }
+        let report = try request.run(db: try database.openForWriting(), argv: CommandLine.arguments)
         if output.format == .json || output.format == .jsonl {
             let json = JSON.object([("pair_set", .int(report.pairSetID)), ("name", .string(name)), ("summary", report.summary)])
             print(output.format == .json ? json.prettyText : json.text)

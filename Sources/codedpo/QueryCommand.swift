@@ -50,7 +50,7 @@ struct QueryCommand: ParsableCommand {
         if write {
             let db = try database.openForWriting()
             let json = JSON.object([("sql", .string(text)), ("parameters", JSON(param))])
-            let result = try RunLog(db).record(command: "query", argv: Invocation.arguments, parameters: json,
+            let result = try RunLog(db).record(command: "query", argv: CommandLine.arguments, parameters: json,
                                                summary: { .object([("rows", .int(Int64($0.rows))), ("changes", .int(Int64($0.changes)))]) }) { _ in
                 try db.transaction {
                     try QueryRunner(db: db, allowWrites: true).run(text, parameters: parameters, format: output.format,

@@ -41,19 +41,13 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
-        let db = try database.openForReading()
-        var options = ReportData.Options(scoreRun: scoreRun)
-        options.problems = problem
-        let data = try ReportData.load(db, options: options)
-        let page = HTMLReport.render(data)
-        let url = URL(fileURLWithPath: out)
-        do {
-            try Data(page.html.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw StoreError("cannot write \(out): \(error.localizedDescription)")
-        }
-        let bytes = page.html.utf8.count
-        let sections = page.sections
+        var request = ReportRequest(out: out)
+        request.scoreRun = scoreRun
+        request.problems = problem
+        let written = try request.run(db: try database.openForReading())
+        let bytes = written.bytes
+        let sections = written.sections
+        let url = URL(fileURLWithPath: written.path)
         switch output.format {
         case .json, .jsonl:
             let json: JSON = .object([
@@ -68,7 +62,7 @@ struct ReportCommand: ParsableCommand {
                         .text(empty.isEmpty ? "" : empty.joined(separator: " "))])
             writer.finish()
         }
-        if let run = data.scoreRun { Terminal.note("focused on \(run.label)") }
+        if let focus = written.focus { Terminal.note("focused on \(focus)") }
         Terminal.note("wrote \(url.path) (\(bytes) bytes); open it in a browser")
     }
 }

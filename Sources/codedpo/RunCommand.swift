@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
               codedpo run --config examples/pipeline.json
               codedpo run --config pipeline.json --db other.db      # --db overrides the config's "db"
               codedpo run --config pipeline.json --only score,pairs,export
-              codedpo run --config pipeline.json --verbose           # each command's own output
+              codedpo run --config pipeline.json --verbose           # each step's command line
               codedpo run --config pipeline.json --dry-run           # the commands, run nothing
             """
     )
@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
     var db: String?
     @Option(name: .long, help: "Only these stages (comma list: import,generate,execute,score,eval,efficiency,pairs,export,report).")
     var only: String?
-    @Flag(name: .long, help: "Print each step's own output, and its command line.") var verbose = false
+    @Flag(name: .long, help: "Print each step's command line as it starts.") var verbose = false
     @Flag(name: .long, help: "Print the command each step would run, and run nothing.") var dryRun = false
     @OptionGroup var output: FormatOptions
 
@@ -62,18 +62,45 @@ struct RunCommand: AsyncParsableCommand {
             }
             return
         }
-        let driver = PipelineDriver(config: pipeline, database: path, verbose: verbose)
-        try driver.validate()
+        let runner = PipelineRunner(config: pipeline, database: path)
+        try usage { try runner.validate() }
         if !FileManager.default.fileExists(atPath: path) {
             try Workspace.initialize(path: path)
             Terminal.note("created \(path)")
         }
-        try await driver.run()
+        let outcomes = try await runner.run(Self.events(verbose: verbose, format: output.format))
         let writer = RowWriter(format: output.format, columns: ["step", "status", "seconds", "detail"], sink: StandardOutput(), maxWidth: 90)
-        for outcome in driver.outcomes {
-            writer.add([.text(outcome.stage), .text(outcome.status), .real((outcome.seconds * 10).rounded() / 10), .text(outcome.detail)])
+        for outcome in outcomes {
+            writer.add([.text(outcome.step), .text(outcome.status), .real((outcome.seconds * 10).rounded() / 10), .text(outcome.detail)])
         }
         writer.finish()
+    }
+
+    /// How a running pipeline shows itself: one line per step on stderr, a progress line on a
+    /// TTY, the eval step's table on stdout (tables only), each command line with --verbose.
+    static func events(verbose: Bool, format: OutputFormat) -> PipelineRunner.Events {
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        let progress = ProgressLine()
+        var events = PipelineRunner.Events()
+        events.shouldStop = { interrupt.isSet }
+        events.progress = { line, elapsed in progress.update(line, elapsed: elapsed) }
+        events.note = { message in
+            progress.finish()
+            Terminal.note(message)
+        }
+        events.starting = { line in
+            if verbose { FileHandle.standardError.write(Data("$ \(line)\n".utf8)) }
+        }
+        events.evaluated = { reports in
+            progress.finish()
+            if format == .table || format == .csv { EvalCommand.printTable(reports, format: format) }
+        }
+        events.stepFinished = { outcome in
+            progress.finish()
+            FileHandle.standardError.write(Data("\(outcome.step) \(outcome.status == "ran" ? "" : "(\(outcome.status)) ")\(outcome.detail)  [\(String(format: "%.1f", outcome.seconds)) s]\n".utf8))
+        }
+        return events
     }
 
     /// A stage listed in --only needs the stages that hand it ids.

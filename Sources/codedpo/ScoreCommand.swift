@@ -10,6 +10,9 @@ enum StrategyName: String, CaseIterable, ExpressibleByArgument {
     case allTests = "all-tests"
     case random
     case consensus
+    case b4
+    case mbrExec = "mbr-exec"
+    case softB4 = "soft-b4"
 }
 
 struct ScoreCommand: ParsableCommand {
@@ -30,20 +33,28 @@ struct ScoreCommand: ParsableCommand {
               random           seeded uniform scores (--seed), the floor every ranking must beat
               consensus        codedpo's soft dual agreement: support from every solution in
                                proportion to Jaccard(pass sets)^gamma (--gamma, 4), score =
-                               tests passed x sqrt(support); best top-1 on the dev data (README)
+                               tests passed x sqrt(support)
+              b4               B4 (ASE 2024): each distinct pass pattern is a hypothesis scored by
+                               its log Beta-Bernoulli posterior; --alpha (1e3), --beta0 (1e4; the
+                               paper tries 1e4,1e5,1e6; a comma list makes a grid)
+              mbr-exec         MBR-exec: samples with the identical pass pattern (B4's baseline;
+                               B4's other baseline, MaxPass, is pass-count)
+              soft-b4          codedpo's: B4 with consensus's soft support (--gamma) and no
+                               hypothesis that passes nothing; best top-1 on the dev data (README)
             Sample multiplicity counts: a solution sampled k times weighs as k samples.
 
             Examples:
               codedpo score --strategy self-validation
               codedpo score --strategy self-validation --damping 0.5,0.85,0.95 --iterations 5,10   # a grid
-              codedpo score --all-strategies --config 2
+              codedpo score --all-strategies --execution-config 2
               codedpo score --strategy random --seed 7
+              codedpo score --strategy b4 --beta0 1e4,1e5,1e6                              # the paper's grid
             """
     )
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus.")
+    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus, b4, mbr-exec, soft-b4.")
     var strategy: StrategyName?
 
     @Flag(name: .long, help: "One score run per strategy, with default parameters.")
@@ -61,59 +72,48 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Count each distinct solution and test once, ignoring how often it was sampled.")
     var noMultiplicity = false
 
-    @Option(name: .long, help: "Similarity exponent of the consensus strategy (large: CodeT's exact groups).")
+    @Option(name: .long, help: "Similarity exponent of consensus and soft-b4 (large: exact pass patterns only).")
     var gamma = 4.0
+
+    @Option(name: .long, help: "B4's prior alpha on the shares of correct tests and samples (b4, soft-b4).")
+    var alpha = 1e3
+
+    @Option(name: .long, help: "B4's prior beta0 against wrong code passing wrong tests (b4, soft-b4); a comma list makes a grid.")
+    var beta0 = "1e4"
 
     @Option(name: .long, help: "Seed of the random strategy.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Execution config whose verdicts are scored (default: the latest with verdicts).")
-    var config: Int64?
+    @Option(name: .long, help: "Execution config (its id) whose verdicts are scored (default: the latest with verdicts).")
+    var executionConfig: Int64?
+
+    // The old name of --execution-config, kept working for scripts that use it.
+    @Option(name: .customLong("config"), help: .hidden)
+    var legacyConfig: Int64?
 
     @OptionGroup var output: FormatOptions
 
-    func strategies() throws -> [ScoringStrategy] {
-        let dampings = try damping.split(separator: ",").map { text -> Double in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value <= 1 else {
-                throw ValidationError("--damping takes numbers in (0, 1], e.g. 0.85 or 0.5,0.85")
-            }
-            return value
-        }
-        let counts = try iterations.split(separator: ",").map { text -> Int in
-            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 1, value <= 10_000 else {
-                throw ValidationError("--iterations takes whole numbers from 1 to 10000, e.g. 10 or 5,10,20")
-            }
-            return value
-        }
-        let selfValidation = dampings.flatMap { d in
-            counts.map { SelfValidation(damping: d, iterations: $0, tolerance: tolerance, multiplicity: !noMultiplicity) as ScoringStrategy }
-        }
-        if allStrategies {
-            return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed),
-                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
-        }
-        switch strategy {
-        case .selfValidation: return selfValidation
-        case .codet: return [DualAgreement()]
-        case .passCount: return [PassCount()]
-        case .allTests: return [AllTests()]
-        case .random: return [RandomScores(seed: seed)]
-        case .consensus: return [Consensus(gamma: gamma, multiplicity: !noMultiplicity)]
-        case nil: throw ValidationError("choose --strategy NAME or --all-strategies")
-        }
+    /// The flags as a library request (the pipeline builds the same from a config).
+    var request: ScoreRequest {
+        var request = ScoreRequest()
+        request.strategy = strategy?.rawValue
+        request.allStrategies = allStrategies
+        request.damping = damping
+        request.iterations = iterations
+        request.tolerance = tolerance
+        request.noMultiplicity = noMultiplicity
+        request.gamma = gamma
+        request.seed = seed
+        request.alpha = alpha
+        request.beta0 = beta0
+        request.executionConfig = executionConfig ?? legacyConfig
+        return request
     }
 
     func run() throws {
-        let chosen = try strategies()
-        let db = try database.openForWriting()
-        guard let configID = try config ?? MatrixLoader.latestConfig(db) else {
-            throw StoreError("no verdicts to score yet: run `codedpo execute` first")
-        }
-        let reports = try RunLog(db).record(command: "score", argv: Invocation.arguments, parameters: .object([
-            ("config_id", .int(configID)), ("strategies", .array(chosen.map { .object([("strategy", .string($0.name)), ("parameters", $0.parameters)]) })),
-        ]), summary: { .array($0.map(\.json)) }) { runID in
-            try chosen.map { try ScoreRunner(db: db, runID: runID, configID: configID).run($0) }
-        }
+        let request = request
+        _ = try request.strategies()
+        let reports = try request.run(db: try database.openForWriting(), argv: CommandLine.arguments)
         let writer = RowWriter(format: output.format, columns: ["score_run", "strategy", "parameters", "config", "problems", "no_tests", "one_solution", "iterations", "rows", "seconds"],
                                sink: StandardOutput(), maxWidth: 70)
         for report in reports {
@@ -123,64 +123,8 @@ struct ScoreCommand: ParsableCommand {
                         .integer(Int64(report.rows)), .real(report.seconds)])
         }
         writer.finish()
-        if let missing = reports.first?.missingVerdicts, missing > 0 {
+        if let missing = reports.first?.missingVerdicts, missing > 0, let configID = reports.first?.configID {
             Terminal.note("\(missing) (solution, generated test) pairs have no verdict under config \(configID) and were read as not passing: run `codedpo execute` to complete them")
         }
-    }
-}
-
-struct ScoreRunsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "score-runs",
-        abstract: "List the score runs.",
-        discussion: """
-            Examples:
-              codedpo score-runs
-              codedpo score-runs --format json
-            """
-    )
-
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var output: FormatOptions
-
-    func run() throws {
-        let db = try database.openForReading()
-        let statement = try db.prepare("""
-            SELECT id AS score_run, strategy, parameters, config_id AS config, test_kind, final_iteration,
-                   problems_scored AS problems, run_id AS run, created_at
-            FROM score_runs ORDER BY id
-            """)
-        let writer = RowWriter(format: output.format, columns: statement.columnNames, sink: StandardOutput(), maxWidth: 70)
-        try statement.forEachRow { row in writer.add((0..<row.columnCount).map { row.value(at: $0) }) }
-        writer.finish()
-    }
-}
-
-struct CompareCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "compare",
-        abstract: "How much two score runs agree: top-1 agreement, Spearman and Kendall correlation.",
-        discussion: """
-            Per problem: does the first solution of run A rank first in run B too, and how do the \
-            two score vectors correlate; averaged over the problems both scored.
-
-            Examples:
-              codedpo compare 1 2
-              codedpo compare 1 2 --format json
-            """
-    )
-
-    @OptionGroup var database: DatabaseOptions
-    @Argument(help: "The first score run.") var first: Int64
-    @Argument(help: "The second score run.") var second: Int64
-    @OptionGroup var output: FormatOptions
-
-    func run() throws {
-        let db = try database.openForReading()
-        let result = try Comparison.compare(db, first, second)
-        let writer = RowWriter(format: output.format, columns: ["score_runs", "problems", "top1_agreement", "spearman", "kendall_tau_b"], sink: StandardOutput())
-        writer.add([.text("\(first) vs \(second)"), .integer(Int64(result.problems)), .real(result.topAgreement),
-                    result.spearman.map { .real($0) } ?? .null, result.kendall.map { .real($0) } ?? .null])
-        writer.finish()
     }
 }

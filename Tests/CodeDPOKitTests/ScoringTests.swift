@@ -121,6 +121,25 @@ final class ScoreRunnerTests: XCTestCase {
         XCTAssertEqual(perProblem, [.integer(Int64(report.finalIteration)), .integer(Int64(report.finalIteration))])
     }
 
+    /// B4, MBR-exec and soft-b4 runs are score runs like any other: the pair builder takes
+    /// their (negative, for the B4 family) scores and the report's strategy chart lists them.
+    func testNewStrategiesFeedPairsAndTheReport() throws {
+        // The correct solution passes every test; the wrong cluster of two passes the first two.
+        let ids = try problem("N1", [[1, 1, 1, 1], [1, 1, 1, 0]], groundTruth: [true, false], counts: [1, 2])
+        var runs: [Int64] = []
+        for strategy in [B4(), MBRExec(), SoftB4()] as [ScoringStrategy] {
+            runs.append(try ScoreRunner(db: db, runID: runID, configID: configID).run(strategy).scoreRunID)
+        }
+        let b4Pairs = try PairBuilder(db: db, runID: runID).build(name: "b4", scoreRun: runs[0], efficiencyRun: nil, policy: PairPolicy())
+        XCTAssertEqual(b4Pairs.correctnessPairs, 1)
+        XCTAssertEqual(try db.rows("SELECT chosen_solution_id, rejected_solution_id FROM pairs WHERE pair_set_id = (SELECT id FROM pair_sets WHERE name = 'b4')").first?.values,
+                       [.integer(ids[0]), .integer(ids[1])], "B4 chooses the solution passing every test")
+        let data = try ReportData.load(db)
+        XCTAssertEqual(Set(data.strategies.map(\.run.strategy)), ["b4", "mbr-exec", "soft-b4"])
+        XCTAssertEqual(data.strategies.first { $0.run.strategy == "b4" }?.topPassRate, 1)
+        XCTAssertEqual(data.strategies.first { $0.run.strategy == "mbr-exec" }?.topPassRate, 0, "MBR-exec takes the larger cluster")
+    }
+
     func testEvaluationAgainstGroundTruthAndComparison() throws {
         // The correct solution passes most tests; a wrong one passes the trivial one only.
         try problem("E1", [[1, 1, 1], [0, 0, 1], [0, 0, 1]], groundTruth: [true, false, false])
@@ -138,5 +157,13 @@ final class ScoreRunnerTests: XCTestCase {
         XCTAssertEqual(comparison.topAgreement, 1)
         XCTAssertEqual(comparison.spearman, 1)
         XCTAssertEqual(try Comparison.compare(db, sv.scoreRunID, random.scoreRunID).problems, 2)
+        // Both problems have correct and incorrect samples: B4's subset is every problem here.
+        XCTAssertEqual(report.mixedProblems, 2)
+        XCTAssertEqual(report.topPassRateMixed, 1)
+        XCTAssertEqual(report.problemTopPassRates.count, 2)
+        let versusRandom = try Comparison.compare(db, sv.scoreRunID, random.scoreRunID, bootstrap: Bootstrap(resamples: 200, seed: 1))
+        let randomReport = try evaluator.evaluate(scoreRun: random.scoreRunID)
+        XCTAssertEqual(versusRandom.topPassRates?.second, randomReport.topPassRate)
+        XCTAssertEqual(versusRandom.topDifference?.interval.difference ?? .nan, 1 - randomReport.topPassRate, accuracy: 1e-12)
     }
 }

@@ -72,7 +72,7 @@ public struct ImportBenchmark {
 
     func writeInput(_ path: String) throws -> Int {
         guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { throw StoreError("cannot write \(path)") }
         defer { try? handle.close() }

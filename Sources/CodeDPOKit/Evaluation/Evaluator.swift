@@ -5,8 +5,11 @@ public struct ProblemOutcome: Sendable, Equatable {
     public var scores: [Double]
     public var correct: [Bool]
     public var weights: [Double]
+    /// The problem's row id (0 when the outcome stands alone, as in tests).
+    public var problem: Int64
 
-    public init(scores: [Double], correct: [Bool], weights: [Double]? = nil) {
+    public init(scores: [Double], correct: [Bool], weights: [Double]? = nil, problem: Int64 = 0) {
+        self.problem = problem
         self.scores = scores
         self.correct = correct
         self.weights = weights ?? Array(repeating: 1, count: scores.count)
@@ -27,6 +30,10 @@ public struct ProblemOutcome: Sendable, Equatable {
 
     /// Expected correctness of a random sample: the baseline (pass@1).
     public var randomPassRate: Double { weightedShare(Array(scores.indices)) }
+
+    /// Some samples are correct and some are not: the problems where a ranking can matter,
+    /// the subset the B4 paper reports on.
+    public var isMixed: Bool { randomPassRate > 0 && randomPassRate < 1 }
 
     /// Spearman correlation between score and correctness; nil when either is constant.
     public var spearman: Double? { Statistics.spearman(scores, correct.map { $0 ? 1 : 0 }) }
@@ -49,6 +56,12 @@ public struct EvaluationReport: Sendable {
     public var problems = 0
     public var topPassRate = 0.0
     public var randomPassRate = 0.0
+    /// Top-1 over the problems with some correct and some incorrect samples (B4's figure).
+    public var topPassRateMixed: Double?
+    public var mixedProblems = 0
+    /// Each problem's top-1 (expected correctness of its top-ranked solution), by problem id:
+    /// what paired comparisons of runs resample.
+    public var problemTopPassRates: [Int64: Double] = [:]
     public var spearman: Double?
     public var spearmanProblems = 0
     public var pairPrecision: Double?
@@ -63,6 +76,10 @@ public struct EvaluationReport: Sendable {
         guard !outcomes.isEmpty else { return report }
         report.topPassRate = outcomes.map(\.topPassRate).reduce(0, +) / Double(outcomes.count)
         report.randomPassRate = outcomes.map(\.randomPassRate).reduce(0, +) / Double(outcomes.count)
+        let mixed = outcomes.filter(\.isMixed)
+        report.mixedProblems = mixed.count
+        report.topPassRateMixed = mixed.isEmpty ? nil : mixed.map(\.topPassRate).reduce(0, +) / Double(mixed.count)
+        for outcome in outcomes { report.problemTopPassRates[outcome.problem] = outcome.topPassRate }
         let rhos = outcomes.compactMap(\.spearman)
         report.spearmanProblems = rhos.count
         report.spearman = rhos.isEmpty ? nil : rhos.reduce(0, +) / Double(rhos.count)
@@ -76,7 +93,8 @@ public struct EvaluationReport: Sendable {
         .object([
             ("score_run", .int(scoreRunID)), ("strategy", .string(strategy)), ("parameters", parameters),
             ("problems", .int(Int64(problems))), ("top1_pass_rate", .double(topPassRate)),
-            ("random_pass_rate", .double(randomPassRate)), ("spearman", JSON(spearman)),
+            ("random_pass_rate", .double(randomPassRate)), ("top1_mixed", JSON(topPassRateMixed)),
+            ("mixed_problems", .int(Int64(mixedProblems))), ("spearman", JSON(spearman)),
             ("spearman_problems", .int(Int64(spearmanProblems))), ("pair_precision", JSON(pairPrecision)),
             ("pair_problems", .int(Int64(pairProblems))),
             ("problems_without_ground_truth", .int(Int64(problemsWithoutGroundTruth))),
@@ -136,6 +154,7 @@ public struct Evaluator {
             if problem != current {
                 close()
                 current = problem
+                outcome.problem = problem
             }
             missing += groundTruth - row[5].int!
             outcome.scores.append(row[1].double!)
@@ -156,15 +175,23 @@ public struct Comparison: Sendable {
     public var topAgreement = 0.0
     public var spearman: Double?
     public var kendall: Double?
+    /// Top-1 pass rates of both runs and their paired difference (bootstrap interval), when
+    /// every ground-truth verdict of both runs exists; nil otherwise.
+    public var topPassRates: (first: Double, second: Double)?
+    public var topDifference: TopPassRateDifference?
 
     public var json: JSON {
         .object([("problems", .int(Int64(problems))), ("top1_agreement", .double(topAgreement)),
-                 ("spearman", JSON(spearman)), ("kendall_tau_b", JSON(kendall))])
+                 ("spearman", JSON(spearman)), ("kendall_tau_b", JSON(kendall)),
+                 ("top1_pass_rate", topPassRates.map { JSON.array([.double($0.first), .double($0.second)]) } ?? .null),
+                 ("top1_difference", topDifference?.json ?? .null)])
     }
 
     /// Top-1 agreement: the first solution of run A (lowest id among its ties) is among run
     /// B's best. Correlations are averaged over problems where both vary.
-    public static func compare(_ db: Database, _ a: Int64, _ b: Int64) throws -> Comparison {
+    /// With ground truth for both runs, also their top-1 pass rates and the paired difference
+    /// (first minus second) with a bootstrap interval over the evaluated problems.
+    public static func compare(_ db: Database, _ a: Int64, _ b: Int64, bootstrap: Bootstrap = Bootstrap()) throws -> Comparison {
         let evaluator = Evaluator(db: db)
         let runA = try evaluator.scoreRun(a), runB = try evaluator.scoreRun(b)
         let rows = try db.rows("""
@@ -198,6 +225,13 @@ public struct Comparison: Sendable {
         result.topAgreement = Double(agree) / Double(groups.count)
         result.spearman = rhos.isEmpty ? nil : rhos.reduce(0, +) / Double(rhos.count)
         result.kendall = taus.isEmpty ? nil : taus.reduce(0, +) / Double(taus.count)
+        if try evaluator.missingGroundTruth(scoreRun: a) == 0, try evaluator.missingGroundTruth(scoreRun: b) == 0 {
+            let reportA = try evaluator.evaluate(scoreRun: a), reportB = try evaluator.evaluate(scoreRun: b)
+            if reportA.problems > 0 && reportB.problems > 0 {
+                result.topPassRates = (reportA.topPassRate, reportB.topPassRate)
+                result.topDifference = TopPassRateDifference.between(reportA, reportB, bootstrap: bootstrap)
+            }
+        }
         return result
     }
 }

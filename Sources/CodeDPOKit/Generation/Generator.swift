@@ -132,7 +132,7 @@ public struct GenerateReport: Sendable {
 /// Drives an OpenAI-compatible endpoint for one stage: plans the samples each problem (or
 /// seed) still lacks, sends the requests with bounded concurrency, and records every request
 /// and answer in `generations` / `generation_outputs` and what parsed in `problems`,
-/// `solutions` or `tests`, through the importer's identity and provenance rules.
+/// `solutions` or `tests` through the shared ContentCatalog (identity by content, provenance per request).
 ///
 /// Resuming: a request is a `generations` row written (pending) before it is sent and
 /// completed, with its outputs and the rows they yield, in one transaction when its answer
@@ -172,7 +172,7 @@ public final class Generator {
     let options: GenerateOptions
     var targets: [Target] = []
     var nextSlot: [TargetKey: Int] = [:]
-    private var importer: Importer?
+    private var catalog: ContentCatalog?
     private var parser: ResponseParser?
     private var sourceID: Int64 = 0
 
@@ -314,7 +314,7 @@ public final class Generator {
             return report
         }
         parser = try ResponseParser(python: options.python)
-        importer = try Importer(db: db, runID: runID, options: ImportOptions(kind: options.stage == .problems ? .problems : options.stage == .solutions ? .solutions : .tests))
+        catalog = ContentCatalog(db: db, runID: runID)
         sourceID = try endpointSource()
         try loadSlots()
         let client = try OpenAIClient(settings: options.client, maxConnections: options.concurrency)
@@ -509,7 +509,7 @@ public final class Generator {
                              entryPoint: target.entryPoint, prefix: prefix)
             })
         }
-        var file = ImportReport.File(path: "")
+        var written = Written()
         try db.transaction {
             let status = outcome.status == .ok ? "ok" : "failed"
             try db.run("""
@@ -529,17 +529,17 @@ public final class Generator {
                     details = extra
                 case .solution(let code, let extra):
                     details = extra
-                    items = try writeSolution(code, target: target, locator: locator, generationID: generationID, file: &file)
+                    items = try writeSolution(code, target: target, locator: locator, generationID: generationID, written: &written)
                 case .tests(let tests, let extra):
                     details = extra
                     for (index, test) in tests.enumerated() {
-                        items += try writeTest(test, index: index, target: target, locator: locator, generationID: generationID, file: &file)
+                        items += try writeTest(test, index: index, target: target, locator: locator, generationID: generationID, written: &written)
                     }
                 case .problem(let prompt, let entryPoint, let concept, let description, let extra):
                     details = extra
                     do {
                         items = try writeProblem(prompt: prompt, entryPoint: entryPoint, concept: concept, description: description,
-                                                 target: target, locator: locator, generationID: generationID, file: &file)
+                                                 target: target, locator: locator, generationID: generationID, written: &written)
                     } catch let bad as BadItem {
                         parseError = bad.message
                     }
@@ -565,44 +565,42 @@ public final class Generator {
             if !outcome.rejectedN { report.failed += 1 }
             if report.firstErrors.count < 5 { report.firstErrors.append("\(target.name) (generation \(generationID)): \(outcome.error ?? "failed")") }
         }
-        for (table, count) in file.added {
-            let name = table == "generated_tests" ? "tests" : table
-            report.added[name, default: 0] += count
-        }
-        report.merged += file.merged
+        for (table, count) in written.added { report.added[table, default: 0] += count }
+        report.merged += written.merged
         return outcome.status == .ok ? outcome.choices.count : 0
     }
 
-    func writeSolution(_ code: String, target: Target, locator: String, generationID: Int64, file: inout ImportReport.File) throws -> Int {
+    /// What the answers of one response added to the catalog.
+    struct Written {
+        var added: [String: Int] = [:]
+        var merged = 0
+
+        mutating func count(_ outcome: CatalogOutcome, table: String) {
+            if outcome == .added { added[table, default: 0] += 1 } else if outcome == .merged { merged += 1 }
+        }
+    }
+
+    func writeSolution(_ code: String, target: Target, locator: String, generationID: Int64, written: inout Written) throws -> Int {
         let normalized = Normalize.text(code)
         guard !normalized.isEmpty, let problemID = target.problemID else { return 0 }
-        let hash = Normalize.hash(normalized)
-        let record = SolutionRecord(problem: .id(target.name), code: normalized, count: 1, model: options.client.model, metadata: nil, part: nil)
-        try importer!.write(.solution(record, problemID: problemID, code: normalized, hash: hash), sourceID: sourceID, locator: locator, report: &file)
-        try db.run("""
-            UPDATE solution_sources SET generation_id = ?
-            WHERE solution_id = (SELECT id FROM solutions WHERE problem_id = ? AND content_hash = ?) AND source_id = ? AND locator = ?
-            """, generationID, problemID, hash, sourceID, locator)
+        let provenance = Provenance(sourceID: sourceID, locator: locator, model: options.client.model, generationID: generationID)
+        let (_, outcome) = try catalog!.writeSolution(problemID: problemID, code: normalized, hash: Normalize.hash(normalized), count: 1, provenance: provenance)
+        written.count(outcome, table: "solutions")
         return 1
     }
 
-    func writeTest(_ code: String, index: Int, target: Target, locator: String, generationID: Int64, file: inout ImportReport.File) throws -> Int {
+    func writeTest(_ code: String, index: Int, target: Target, locator: String, generationID: Int64, written: inout Written) throws -> Int {
         let normalized = Normalize.text(code)
         guard !normalized.isEmpty, let problemID = target.problemID else { return 0 }
-        let hash = Normalize.hash(normalized)
-        let part = "test \(index)"
-        let record = TestRecord(problem: .id(target.name), code: normalized, kind: .generated, count: 1, model: options.client.model,
-                                metadata: nil, part: part)
-        try importer!.write(.test(record, problemID: problemID, code: normalized, hash: hash), sourceID: sourceID, locator: locator, report: &file)
-        try db.run("""
-            UPDATE test_sources SET generation_id = ?
-            WHERE test_id = (SELECT id FROM tests WHERE problem_id = ? AND kind = 'generated' AND content_hash = ?) AND source_id = ? AND locator = ?
-            """, generationID, problemID, hash, sourceID, "\(locator) \(part)")
+        let provenance = Provenance(sourceID: sourceID, locator: "\(locator) test \(index)", model: options.client.model, generationID: generationID)
+        let (_, outcome) = try catalog!.writeTest(problemID: problemID, kind: .generated, code: normalized, hash: Normalize.hash(normalized),
+                                                  count: 1, provenance: provenance)
+        written.count(outcome, table: "tests")
         return 1
     }
 
     func writeProblem(prompt: String, entryPoint: String, concept: String?, description: String?, target: Target, locator: String,
-                      generationID: Int64, file: inout ImportReport.File) throws -> Int {
+                      generationID: Int64, written: inout Written) throws -> Int {
         guard let seedID = target.seedID else { return 0 }
         let normalized = Normalize.text(prompt)
         let hash = Normalize.problemHash(prompt: normalized, entryPoint: entryPoint, language: "python")
@@ -614,14 +612,11 @@ public final class Generator {
         let record = ProblemRecord(externalID: externalID, prompt: normalized, entryPoint: entryPoint, language: "python",
                                    metadata: .object(metadata), groundTruthTests: [])
         _ = description
-        let prepared = try importer!.check(.problem(record, hash: hash, existing: nil, tests: []))
-        try importer!.write(prepared, sourceID: sourceID, locator: locator, report: &file)
-        try db.run("UPDATE problems SET seed_id = ifnull(seed_id, ?), generation_id = ifnull(generation_id, ?) WHERE content_hash = ?",
-                   seedID, generationID, hash)
-        try db.run("""
-            UPDATE problem_sources SET metadata = json_object('generation_id', ?, 'seed_id', ?)
-            WHERE problem_id = (SELECT id FROM problems WHERE content_hash = ?) AND source_id = ? AND locator = ?
-            """, generationID, seedID, hash, sourceID, locator)
+        let existing = try catalog!.existingProblem(externalID: externalID, hash: hash)
+        let provenance = Provenance(sourceID: sourceID, locator: locator, metadata: .object([("generation_id", .int(generationID)), ("seed_id", .int(seedID))]),
+                                    generationID: generationID)
+        let (_, outcome) = try catalog!.writeProblem(record, hash: hash, existing: existing, seedID: seedID, provenance: provenance)
+        written.count(outcome, table: "problems")
         return 1
     }
 }

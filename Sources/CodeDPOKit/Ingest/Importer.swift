@@ -38,6 +38,15 @@ public struct ImportReport: Sendable {
         public var notes: [String] = []
 
         public var addedTotal: Int { added.values.reduce(0, +) }
+
+        /// Counts what the catalog did with one item written to `table`.
+        mutating func count(_ outcome: CatalogOutcome, table: String) {
+            switch outcome {
+            case .added: added[table, default: 0] += 1
+            case .merged: merged += 1
+            case .unchanged: unchanged += 1
+            }
+        }
     }
 
     public var files: [File] = []
@@ -90,26 +99,9 @@ public final class Importer {
     private var promptToTaskID: [String: String] = [:]
     private var loadedAllProblems = false
 
-    private lazy var insertSolution = try! db.prepare("""
-        INSERT INTO solutions (problem_id, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (problem_id, content_hash) DO NOTHING
-        """)
-    private lazy var findSolution = try! db.prepare("SELECT id FROM solutions WHERE problem_id = ? AND content_hash = ?")
-    private lazy var insertSolutionSource = try! db.prepare("""
-        INSERT INTO solution_sources (solution_id, source_id, locator, run_id, count, model, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (solution_id, source_id, locator) DO NOTHING
-        """)
-    private lazy var countSolution = try! db.prepare("UPDATE solutions SET sample_count = sample_count + ? WHERE id = ?")
-    private lazy var insertTest = try! db.prepare("""
-        INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, ?, 0, ?)
-        ON CONFLICT (problem_id, kind, content_hash) DO NOTHING
-        """)
-    private lazy var findTest = try! db.prepare("SELECT id FROM tests WHERE problem_id = ? AND kind = ? AND content_hash = ?")
-    private lazy var insertTestSource = try! db.prepare("""
-        INSERT INTO test_sources (test_id, source_id, locator, run_id, count, model, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (test_id, source_id, locator) DO NOTHING
-        """)
-    private lazy var countTest = try! db.prepare("UPDATE tests SET sample_count = sample_count + ? WHERE id = ?")
+    /// Rows are written by content hash with provenance through the shared catalog (which
+    /// `generate` writes through too).
+    private lazy var catalog = ContentCatalog(db: db, runID: runID)
 
     public init(db: Database, runID: Int64, options: ImportOptions) throws {
         self.db = db
@@ -370,34 +362,16 @@ public final class Importer {
     /// taken by another prompt is refused; the same prompt under another id is one problem.
     func check(_ prepared: Prepared) throws -> Prepared {
         guard case .problem(let problem, let hash, _, let tests) = prepared else { return prepared }
-        if let row = try db.rows("SELECT id, content_hash, run_id FROM problems WHERE external_id = ?", problem.externalID).first {
-            guard row[1].string == hash else {
-                throw BadItem("problem \"\(problem.externalID)\" already exists with a different prompt or entry point (imported by run \(row[2].int ?? 0)); give this one another id")
-            }
-            return .problem(problem, hash: hash, existing: row[0].int64, tests: tests)
-        }
-        if let id = try db.int("SELECT id FROM problems WHERE content_hash = ?", hash) {
-            return .problem(problem, hash: hash, existing: Int64(id), tests: tests)
-        }
-        return prepared
+        return .problem(problem, hash: hash, existing: try catalog.existingProblem(externalID: problem.externalID, hash: hash), tests: tests)
     }
 
     func write(_ prepared: Prepared, sourceID: Int64, locator: String, report: inout ImportReport.File) throws {
         func place(_ part: String?) -> String { part.map { "\(locator) \($0)" } ?? locator }
         switch prepared {
         case .problem(let problem, let hash, let existing, let tests):
-            var problemID: Int64
-            if let existing {
-                problemID = existing
-            } else {
-                try db.run("INSERT INTO problems (external_id, content_hash, prompt, entry_point, language, metadata, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           problem.externalID, hash, problem.prompt, problem.entryPoint, problem.language, problem.metadata?.text, runID)
-                problemID = db.lastInsertRowID
-                report.added["problems", default: 0] += 1
-            }
-            try db.run("INSERT INTO problem_sources (problem_id, source_id, locator, run_id, external_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                       problemID, sourceID, locator, runID, problem.externalID)
-            if db.changes == 0 { report.unchanged += 1 } else if existing != nil { report.merged += 1 }
+            let (problemID, outcome) = try catalog.writeProblem(problem, hash: hash, existing: existing,
+                                                               provenance: Provenance(sourceID: sourceID, locator: locator))
+            report.count(outcome, table: "problems")
             let known = KnownProblem(id: problemID, externalID: problem.externalID, entryPoint: problem.entryPoint, prompt: problem.prompt)
             problemsByID[problem.externalID] = known
             problemsByPrompt[Normalize.text(problem.prompt)] = known
@@ -406,48 +380,9 @@ public final class Importer {
                               metadata: nil, sourceID: sourceID, locator: "\(locator) test \(index)", report: &report)
             }
         case .solution(let solution, let problemID, let code, let hash):
-            insertSolution.reset()
-            try insertSolution.bind(problemID, at: 1)
-            try insertSolution.bind(hash, at: 2)
-            try insertSolution.bind(code, at: 3)
-            // A new solution's only source is this one, so its count is known now: no
-            // second write of the row to update it.
-            try insertSolution.bind(Int64(solution.count), at: 4)
-            try insertSolution.bind(runID, at: 5)
-            try insertSolution.step()
-            insertSolution.reset()
-            let isNew = db.changes == 1
-            let solutionID: Int64
-            if isNew {
-                solutionID = db.lastInsertRowID
-                report.added["solutions", default: 0] += 1
-            } else {
-                try findSolution.bind(problemID, at: 1)
-                try findSolution.bind(hash, at: 2)
-                _ = try findSolution.step()
-                solutionID = findSolution.int64(at: 0)
-                findSolution.reset()
-            }
-            try insertSolutionSource.bind(solutionID, at: 1)
-            try insertSolutionSource.bind(sourceID, at: 2)
-            try insertSolutionSource.bind(place(solution.part), at: 3)
-            try insertSolutionSource.bind(runID, at: 4)
-            try insertSolutionSource.bind(Int64(solution.count), at: 5)
-            try insertSolutionSource.bind(solution.model, at: 6)
-            try insertSolutionSource.bind(solution.metadata?.text, at: 7)
-            try insertSolutionSource.step()
-            insertSolutionSource.reset()
-            if db.changes == 1 {
-                if !isNew {
-                    try countSolution.bind(Int64(solution.count), at: 1)
-                    try countSolution.bind(solutionID, at: 2)
-                    try countSolution.step()
-                    countSolution.reset()
-                    report.merged += 1
-                }
-            } else {
-                report.unchanged += 1
-            }
+            let provenance = Provenance(sourceID: sourceID, locator: place(solution.part), model: solution.model, metadata: solution.metadata)
+            report.count(try catalog.writeSolution(problemID: problemID, code: code, hash: hash, count: solution.count, provenance: provenance).outcome,
+                         table: "solutions")
         case .test(let test, let problemID, let code, let hash):
             try writeTest(problemID: problemID, kind: test.kind, code: code, hash: hash, count: test.count, model: test.model,
                           metadata: test.metadata, sourceID: sourceID, locator: place(test.part), report: &report)
@@ -458,47 +393,15 @@ public final class Importer {
 
     func writeTest(problemID: Int64, kind: TestKind, code: String, hash: String, count: Int, model: String?, metadata: JSON?,
                    sourceID: Int64, locator: String, report: inout ImportReport.File) throws {
-        try insertTest.bind(problemID, at: 1)
-        try insertTest.bind(kind.rawValue, at: 2)
-        try insertTest.bind(hash, at: 3)
-        try insertTest.bind(code, at: 4)
-        try insertTest.bind(runID, at: 5)
-        try insertTest.step()
-        insertTest.reset()
-        let isNew = db.changes == 1
-        let testID: Int64
-        if isNew {
-            testID = db.lastInsertRowID
-            report.added[kind == .groundTruth ? "ground_truth_tests" : "generated_tests", default: 0] += 1
-        } else {
-            try findTest.bind(problemID, at: 1)
-            try findTest.bind(kind.rawValue, at: 2)
-            try findTest.bind(hash, at: 3)
-            _ = try findTest.step()
-            testID = findTest.int64(at: 0)
-            findTest.reset()
-        }
-        try insertTestSource.execute(testID, sourceID, locator, runID, count, model, metadata?.text)
-        if db.changes == 1 {
-            try countTest.execute(count, testID)
-            if !isNew { report.merged += 1 }
-        } else {
-            report.unchanged += 1
-        }
+        let provenance = Provenance(sourceID: sourceID, locator: locator, model: model, metadata: metadata)
+        report.count(try catalog.writeTest(problemID: problemID, kind: kind, code: code, hash: hash, count: count, provenance: provenance).outcome,
+                     table: kind == .groundTruth ? "ground_truth_tests" : "generated_tests")
     }
 
     func writeSeed(_ seed: SeedRecord, content: String, hash: String, sourceID: Int64, locator: String,
                    report: inout ImportReport.File) throws {
-        try db.run("INSERT INTO seeds (content_hash, content, language, kind, name, run_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                   hash, content, seed.language, seed.kind, seed.name, runID)
-        let isNew = db.changes == 1
-        if isNew { report.added["seeds", default: 0] += 1 }
-        let seedID = isNew ? db.lastInsertRowID : Int64(try db.int("SELECT id FROM seeds WHERE content_hash = ?", hash)!)
-        try db.run("""
-            INSERT INTO seed_sources (seed_id, source_id, locator, run_id, path, start_line, end_line, metadata)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """, seedID, sourceID, locator, runID, seed.path, seed.startLine, seed.endLine, seed.metadata?.text)
-        if db.changes == 0 { report.unchanged += 1 } else if !isNew { report.merged += 1 }
+        report.count(try catalog.writeSeed(seed, content: content, hash: hash, provenance: Provenance(sourceID: sourceID, locator: locator)).outcome,
+                     table: "seeds")
     }
 
     // MARK: The whole import

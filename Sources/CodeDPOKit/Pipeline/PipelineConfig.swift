@@ -12,8 +12,14 @@ public struct PipelineStep: Sendable, Equatable {
     public var stage: PipelineStage
     /// Where in the config it came from, for messages: "score[1]".
     public var location: String
-    /// The command line without `--db` and without the references below.
+    /// The command line without `--db` and without the references below: what `runs.argv`
+    /// records, so a step reads like the stand-alone command it stands for.
     public var arguments: [String]
+    /// import: the kind and the files; generate: what to generate (the command's arguments).
+    public var positional: [String] = []
+    /// The step's flags (without dashes; paths resolved), read into a typed request by
+    /// `StepFlags`.
+    public var flags: [StepFlag] = []
     /// efficiency, pairs: the score step (its `name`, or its strategy) whose score run to use.
     public var scoreRef: String?
     /// pairs: take the efficiency run of this pipeline.
@@ -22,6 +28,12 @@ public struct PipelineStep: Sendable, Equatable {
     public var pairSet: String?
     /// score: the name other steps refer to it by.
     public var name: String?
+}
+
+/// One flag of a step, as the config gives it.
+public struct StepFlag: Sendable, Equatable {
+    public var key: String
+    public var value: JSON
 }
 
 /// A pipeline config: which stages run and their parameters, in JSON.
@@ -128,13 +140,25 @@ public struct PipelineConfig: Sendable {
                 break
             }
             step.arguments += try flag(key, value, location: location, folder: folder)
+            step.flags.append(StepFlag(key: key, value: resolved(key, value, folder)))
         }
         if stage == .import && (fields.first { $0.0 == "kind" } == nil || fields.first { $0.0 == "files" } == nil) {
             throw StoreError("\(location): an import needs \"kind\" (seeds, problems, solutions or tests) and \"files\"")
         }
         if stage == .generate && positional.isEmpty { throw StoreError("\(location): a generate step needs \"what\": problems, solutions or tests") }
         step.arguments.insert(contentsOf: positional, at: 1)
+        step.positional = positional
         return step
+    }
+
+    /// A flag's value with paths resolved against the config's folder.
+    static func resolved(_ key: String, _ value: JSON, _ folder: String) -> JSON {
+        guard pathKeys.contains(key) else { return value }
+        switch value {
+        case .string(let s): return .string(resolve(s, folder))
+        case .array(let list): return .array(list.map { resolved(key, $0, folder) })
+        default: return value
+        }
     }
 
     static func flag(_ key: String, _ value: JSON, location: String, folder: String) throws -> [String] {
@@ -161,7 +185,7 @@ public struct PipelineConfig: Sendable {
         let scoreNames = steps.filter { $0.stage == .score }.flatMap { step -> [String] in
             var names = step.name.map { [$0] } ?? []
             if let index = step.arguments.firstIndex(of: "--strategy"), index + 1 < step.arguments.count { names.append(step.arguments[index + 1]) }
-            if step.arguments.contains("--all-strategies") { names += ["self-validation", "codet", "pass-count", "all-tests", "random", "consensus"] }
+            if step.arguments.contains("--all-strategies") { names += ScoreRequest.strategyNames }
             return names
         }
         for step in steps where step.stage == .efficiency || step.stage == .pairs {

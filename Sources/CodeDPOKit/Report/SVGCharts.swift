@@ -73,7 +73,7 @@ public enum Markup {
 public enum SVGCharts {
     // MARK: Palette
 
-    public static let verdictStatuses = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
+    public static let verdictStatuses = VerdictStatus.names
     public static let verdictColors: [String: String] = [
         "pass": "#3f9e63", "fail": "#d65a4f", "error": "#eea443", "timeout": "#8a6cc4",
         "memory": "#4f8fcf", "crash": "#3b3f48", "load_error": "#a9adb5",

@@ -58,7 +58,15 @@ public final class Database {
         }
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        // Copy what this connection wrote from the WAL into the database file first: a
+        // statement still held by an object that outlives the connection (a reader thread
+        // finishing after the command returned) makes sqlite3_close_v2 a deferred close, and
+        // the process can exit before it happens, leaving the rows only in the -wal file,
+        // where a plain copy of the .db file (a shard, a backup) would lose them.
+        if mode != .readOnly { sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
+        sqlite3_close_v2(handle)
+    }
 
     /// The SQLite library version in use.
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }

@@ -13,7 +13,7 @@ public struct Verdict: Sendable, Equatable {
     public var loops: Int64? = nil
     public var instructions: Int64? = nil
 
-    static let statuses: Set<String> = ["pass", "fail", "error", "timeout", "memory", "crash", "load_error"]
+    static let statuses = Set(VerdictStatus.names)
 }
 
 /// A long-lived Python worker running the embedded harness, driven over its stdin/stdout.
