@@ -265,6 +265,19 @@ CREATE INDEX executions_by_test ON executions (test_id, config_id);
 -- index alone, never from the rows (which carry the tests' output).
 CREATE INDEX executions_with_status ON executions (config_id, solution_id, test_id, status);
 
+-- Which execute run is working on which solution under an execution config, so that two
+-- runs started on one database share the work instead of both running it. A run claims a
+-- solution just before its workers take it and drops its claims when it ends; the claim of a
+-- run that is no longer 'running' (finished, failed, or killed: its process is gone) is free
+-- to take, so a killed run's unfinished work is picked up. Verdicts stay unique per
+-- (config, solution, test) whatever happens to claims.
+CREATE TABLE execution_claims (
+    config_id INTEGER NOT NULL REFERENCES execution_configs (id),
+    solution_id INTEGER NOT NULL REFERENCES solutions (id),
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    PRIMARY KEY (config_id, solution_id)
+) WITHOUT ROWID;
+
 -- One scoring of the verdicts of one execution config with one strategy and its
 -- parameters. final_iteration is the iteration whose scores are the result.
 CREATE TABLE score_runs (
@@ -382,19 +395,22 @@ CREATE TABLE pairs (
 );
 CREATE INDEX pairs_by_problem ON pairs (pair_set_id, problem_id);
 
--- Every training-set file written: format, path, row count, sha256 and the manifest.
+-- Every training-set file written: format, path, row count, sha256 and the manifest. A pair
+-- format names its pair set; every export names its score run (an RL format's trusted tests).
 CREATE TABLE exports (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs (id),
-    pair_set_id INTEGER NOT NULL REFERENCES pair_sets (id),
+    pair_set_id INTEGER REFERENCES pair_sets (id),
+    score_run_id INTEGER REFERENCES score_runs (id),
     format TEXT NOT NULL
-        CHECK (format IN ('trl', 'trl-chat', 'kto', 'sft', 'llamafactory', 'openrlhf')),
+        CHECK (format IN ('trl', 'trl-chat', 'kto', 'sft', 'llamafactory', 'openrlhf', 'grpo', 'verl', 'openrlhf-rl')),
     split TEXT,
     path TEXT NOT NULL,
     count INTEGER NOT NULL CHECK (count >= 0),
     sha256 TEXT NOT NULL,
     manifest TEXT NOT NULL CHECK (json_valid(manifest)),
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    CHECK (pair_set_id IS NOT NULL OR score_run_id IS NOT NULL)
 );
 
 CREATE INDEX problems_by_seed ON problems (seed_id);

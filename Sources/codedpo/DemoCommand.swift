@@ -104,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
             // rule (gap above the summed spreads) still keeps only clear efficiency pairs.
             ("efficiency", .object([("score", "self-validation"), ("repeat", 5), ("min-seconds", .double(0.002)), ("max-noise", .double(0.3))])),
             ("pairs", .object([("name", "demo"), ("score", "self-validation"), ("efficiency", .bool(true))])),
-            ("export", .array(ExportFormat.allCases.map { format in
+            ("export", .array(ExportFormat.pairFormats.map { format in
                 var fields: [(String, JSON)] = [("format", .string(format.rawValue)), ("out", .string("exports/demo.\(format.rawValue).jsonl"))]
                 if format == .kto { fields.append(("balance", .bool(true))) }
                 return .object(fields)

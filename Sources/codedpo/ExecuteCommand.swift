@@ -24,6 +24,13 @@ struct ExecuteCommand: ParsableCommand {
             --isolation bwrap adds bubblewrap (no network, read-only root, private /tmp, own PID \
             space).
 
+            Two limits per test: --timeout counts the test's CPU time, which a busy machine does \
+            not stretch (the same input gives the same verdicts quiet or loaded), and a wall-clock \
+            backstop of --wall-factor times it catches code that sleeps or blocks; either gives \
+            timeout. Loading a solution has the same two (--load-timeout). Two execute runs on one \
+            database share the work (each claims a solution before running it) and take over the \
+            work of a run that was killed.
+
             Examples:
               codedpo execute                                   # everything missing, default limits
               codedpo execute --timeout 0.1 --jobs 2            # CodeT's per-test timeout
@@ -38,11 +45,14 @@ struct ExecuteCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Seconds a test may run (wall clock).")
+    @Option(name: .long, help: "Seconds of CPU time a test may use (its wall-clock backstop: --wall-factor times this).")
     var timeout = 1.0
 
-    @Option(name: .long, help: "Seconds loading a solution (its module body) may take.")
+    @Option(name: .long, help: "Seconds of CPU time loading a solution (its module body) may use.")
     var loadTimeout = 5.0
+
+    @Option(name: .long, help: "Wall-clock backstop for code that sleeps or blocks, as a multiple of --timeout and --load-timeout (0: the limits are wall clock, as before CPU-time limits).")
+    var wallFactor = 5.0
 
     @Option(name: .long, help: "Address-space limit per test process, in MB (0: none).")
     var memoryMB = 1024
@@ -102,6 +112,7 @@ struct ExecuteCommand: ParsableCommand {
         var request = ExecuteRequest()
         request.timeout = timeout
         request.loadTimeout = loadTimeout
+        request.wallFactor = wallFactor
         request.memoryMB = memoryMB
         request.cpuSeconds = cpuSeconds
         request.maxProcesses = maxProcesses

@@ -96,6 +96,58 @@ final class ExecuteCLITests: XCTestCase {
         XCTAssertEqual(runs.stdout, "status\r\ninterrupted\r\nok\r\n", "the killed run is marked interrupted")
     }
 
+    /// `codedpo execute --format json` in the background, its report read when it ends.
+    func startExecute(jobs: Int) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["execute", "--jobs", "\(jobs)", "--quiet", "--format", "json", "--db", db]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, output)
+    }
+
+    func finish(_ run: (Process, Pipe), file: StaticString = #filePath, line: UInt = #line) throws -> JSON {
+        let data = run.1.fileHandleForReading.readDataToEndOfFile()
+        run.0.waitUntilExit()
+        XCTAssertEqual(run.0.terminationStatus, 0, file: file, line: line)
+        return try JSON.parse(String(decoding: data, as: UTF8.self))
+    }
+
+    func assertEveryPairOnce(_ total: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try verdictCount(), total, "no gaps", file: file, line: line)
+        let distinct = try CLI.run(["query", "SELECT count(DISTINCT solution_id || '-' || test_id) AS n FROM executions", "--format", "csv", "--db", db])
+        XCTAssertEqual(distinct.stdout, "n\r\n\(total)\r\n", "no duplicates", file: file, line: line)
+        let claims = try CLI.run(["query", "SELECT count(*) AS n FROM execution_claims", "--format", "csv", "--db", db])
+        XCTAssertEqual(claims.stdout, "n\r\n0\r\n", "finished runs leave no claims", file: file, line: line)
+    }
+
+    func testTwoRunsOnOneDatabaseShareTheWork() throws {
+        let total = try seed(problems: 3, solutions: 8, tests: 10, sleep: 0.02)
+        let first = try startExecute(jobs: 1)
+        let second = try startExecute(jobs: 1)
+        let reports = [try finish(first), try finish(second)]
+        let done = reports.map { Int($0["done"]?.intValue ?? -1) }
+        XCTAssertEqual(done.reduce(0, +), total, "every pair ran once, in one run or the other: \(done)")
+        XCTAssertTrue(done.allSatisfy { $0 > 0 }, "both runs did part of the work: \(done)")
+        try assertEveryPairOnce(total)
+    }
+
+    func testWorkOfARunKilledMidwayIsTakenOverByTheOtherRun() throws {
+        let total = try seed(problems: 3, solutions: 8, tests: 10, sleep: 0.02)
+        let (victim, _) = try startExecuteAndWaitForVerdicts(jobs: 1)
+        let survivor = try startExecute(jobs: 1)
+        usleep(300_000)
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let report = try finish(survivor)
+        XCTAssertEqual(report["left_to_other_runs"]?.intValue, 0)
+        try assertEveryPairOnce(total)
+        let runs = try CLI.run(["query", "SELECT status FROM runs WHERE command = 'execute' ORDER BY id", "--format", "csv", "--db", db])
+        XCTAssertEqual(runs.stdout, "status\r\ninterrupted\r\nok\r\n")
+    }
+
     func testCtrlCStopsCleanlyAndKeepsFinishedWork() throws {
         let total = try seed(problems: 2, solutions: 6, tests: 10, sleep: 0.05)
         let (process, _) = try startExecuteAndWaitForVerdicts(jobs: 1)

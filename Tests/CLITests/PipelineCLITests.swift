@@ -36,7 +36,7 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertTrue(show.stdout.contains("CHOSEN"), show.stdout)
         XCTAssertTrue(show.stdout.contains("return x * 2"), show.stdout)
         let out = folder.appendingPathComponent("out")
-        for format in ExportFormat.allCases {
+        for format in ExportFormat.pairFormats {
             _ = try run(["export", "--pair-set", "v1", "--format", format.rawValue, "--out", out.appendingPathComponent("\(format.rawValue).jsonl").path])
         }
         let exports = try run(["query", "SELECT format, count FROM exports ORDER BY id", "--format", "csv"])

@@ -187,7 +187,8 @@ final class ExecutionTests: XCTestCase {
 
     func testRetryRerunsTimeoutsUnderNewSettingsAndCopiesTheRest() throws {
         let p = try problem("P/retry", tests: ["import time\nassert f(1) == 2", "assert f(2) == 3"])
-        let slow = try solution(p, "import time\ndef f(x):\n    if x == 1:\n        time.sleep(0.4)\n    return x + 1\n")
+        // 0.4 s of CPU time (the limit counts CPU time, not sleep).
+        let slow = try solution(p, "import time\ndef f(x):\n    if x == 1:\n        t = time.process_time()\n        while time.process_time() - t < 0.4:\n            pass\n    return x + 1\n")
         let first = try execute(settings(timeout: 0.1))
         XCTAssertEqual(try statuses(slow, config: first.configID), ["timeout", "pass"])
         let retried = try execute(settings(timeout: 2)) {

@@ -1,4 +1,4 @@
-"""Throughput benchmark of Sources/CodeDPOKit/Execution/harness.py.
+"""Throughput benchmark of the harness (Sources/CodeDPOKit/Execution/Harness, joined).
 
 Starts one worker as `python -I -S -u -c <source>` (the Swift side now
 compiles the file through a one-line -c loader instead; the harness
@@ -35,8 +35,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HARNESS = os.path.normpath(os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit",
-                                        "Execution", "harness.py"))
+sys.path.insert(0, HERE)
+import harness_source  # noqa: E402  (the harness modules, joined as the binary joins them)
 STATUSES = ("pass", "fail", "error", "timeout", "memory", "crash", "load_error")
 
 
@@ -372,15 +372,19 @@ def main():
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--jobs", type=int, default=50, help="synthetic: solutions")
     ap.add_argument("--tests", type=int, default=60, help="synthetic: tests per solution")
-    ap.add_argument("--harness", default=HARNESS, help="harness source to benchmark")
+    ap.add_argument("--harness", default=None, help="harness source to benchmark (one joined file; "
+                    "default: Sources/CodeDPOKit/Execution/Harness joined)")
     ap.add_argument("--no-limit", action="store_true", help="skip the in-process loops")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run every mode N times and keep the fastest (noisy machines)")
     ap.add_argument("--profile-worker", metavar="FILE",
                     help="cProfile the worker process (first mode only) into FILE")
     args = ap.parse_args()
-    with open(args.harness, encoding="utf-8") as fh:
-        source = fh.read()
+    if args.harness:
+        with open(args.harness, encoding="utf-8") as fh:
+            source = fh.read()
+    else:
+        source = harness_source.joined()
     if args.codet:
         workload = codet(args.codet)
         name = "codet"

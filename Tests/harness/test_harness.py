@@ -1,4 +1,4 @@
-"""Tests of Sources/CodeDPOKit/Execution/harness.py, driven the way the Swift
+"""Tests of the harness (Sources/CodeDPOKit/Execution/Harness, joined), driven the way the Swift
 side drives it: `python -I -S -u -c <source>`, JSON lines on stdin/stdout.
 
 Run from the package root:  python3 -m unittest discover -s Tests/harness -v
@@ -18,11 +18,17 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# CODEDPO_HARNESS: test another copy of the harness (e.g. while editing).
-HARNESS = os.environ.get("CODEDPO_HARNESS") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "harness.py"))
-with open(HARNESS, encoding="utf-8") as _f:
-    SOURCE = _f.read()
+sys.path.insert(0, HERE)
+import harness_source  # noqa: E402
+
+# CODEDPO_HARNESS: test another copy of the harness, one joined file (e.g. while editing);
+# by default the modules in Sources/CodeDPOKit/Execution/Harness, joined as the binary joins them.
+HARNESS = os.environ.get("CODEDPO_HARNESS")
+if HARNESS:
+    with open(HARNESS, encoding="utf-8") as _f:
+        SOURCE = _f.read()
+else:
+    SOURCE = harness_source.joined()
 
 SOLUTION = "def f(x):\n    return x + 1\n"
 GOOD = "assert f(1) == 2"
@@ -179,6 +185,7 @@ class HarnessCase(object):
 
     isolation = None
     timeout = 1.0
+    wall_factor = 2     # CPU-time limits with a wall-clock backstop, as the binary runs them
 
     def setUp(self):
         self.tmp_root = tempfile.mkdtemp(prefix="codedpo-harness-test-")
@@ -193,7 +200,7 @@ class HarnessCase(object):
 
     def start(self, **overrides):
         cfg = {"isolation": self.isolation, "timeout": self.timeout,
-               "tmp_root": self.tmp_root}
+               "wall_factor": self.wall_factor, "tmp_root": self.tmp_root}
         cfg.update(overrides)
         return Harness(**cfg)
 
@@ -223,7 +230,8 @@ class HarnessCase(object):
         start = time.monotonic()
         results = self.h.run(SOLUTION, [code, GOOD])
         self.assertEqual(self.statuses(results), ["timeout", "pass"])
-        self.assertIn("killed", results[0]["error"])
+        # Killed, or one of the re-fired timer signals (CPU and wall) got through.
+        self.assertIn("timed out", results[0]["error"])
         self.assertLess(time.monotonic() - start, 5)
         self.assertHealthy()
 
@@ -631,7 +639,7 @@ class HarnessCase(object):
         hang = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass"
         results = self.h.run(SOLUTION, [GOOD] * 4 + [hang, "assert f(1) == 3", GOOD])
         self.assertEqual(self.statuses(results), ["pass"] * 4 + ["timeout", "fail", "pass"])
-        self.assertIn("killed", results[4]["error"])
+        self.assertIn("timed out", results[4]["error"])   # killed, or a re-fired timer got through
         self.assertLess(results[4]["duration"], 5)
         self.assertHealthy()
 
@@ -717,6 +725,65 @@ class NamespaceModeTests(HarnessCase, unittest.TestCase):
 
 class ForkModeTests(HarnessCase, unittest.TestCase):
     isolation = "fork"
+
+
+class ClockTests(unittest.TestCase):
+    """The two limits of a test: CPU time (the limit) and a wall-clock backstop
+    for code that sleeps or blocks; and the old wall-clock-only configs."""
+
+    def run_one(self, tests, isolation="namespace", **cfg):
+        tmp_root = tempfile.mkdtemp(prefix="codedpo-harness-test-")
+        h = Harness(isolation=isolation, tmp_root=tmp_root, **cfg)
+        try:
+            return h.run(SOLUTION, tests)
+        finally:
+            self.assertEqual(h.close(), 0)
+            shutil.rmtree(tmp_root, ignore_errors=True)
+
+    def test_sleeping_uses_no_cpu_time(self):
+        for isolation in ("namespace", "fork"):
+            results = self.run_one(["import time\ntime.sleep(0.5)", GOOD], isolation,
+                                   timeout=0.25, wall_factor=6)
+            self.assertEqual([r["status"] for r in results], ["pass", "pass"], isolation)
+
+    def test_busy_loop_hits_the_cpu_limit(self):
+        for isolation in ("namespace", "fork"):
+            results = self.run_one(["while True:\n    pass", GOOD], isolation, timeout=0.2, wall_factor=20)
+            self.assertEqual([r["status"] for r in results], ["timeout", "pass"], isolation)
+            self.assertIn("of CPU time", results[0]["error"])
+            self.assertLess(results[0]["duration"], 3.0)   # not the 4 s backstop
+
+    def test_blocking_code_hits_the_wall_clock_backstop(self):
+        for isolation in ("namespace", "fork"):
+            results = self.run_one(["import time\ntime.sleep(30)", GOOD], isolation, timeout=0.2, wall_factor=2)
+            self.assertEqual([r["status"] for r in results], ["timeout", "pass"], isolation)
+            self.assertIn("wall clock", results[0]["error"])
+
+    def test_slow_load_counts_cpu_time_with_a_backstop(self):
+        h_results = self.run_one([GOOD], timeout=0.2, load_timeout=0.3, wall_factor=10)
+        self.assertEqual(h_results[0]["status"], "pass")
+        tmp_root = tempfile.mkdtemp(prefix="codedpo-harness-test-")
+        h = Harness(tmp_root=tmp_root, timeout=0.2, load_timeout=0.3, wall_factor=10)
+        try:
+            sleepy = h.run("import time\ntime.sleep(0.6)\n" + SOLUTION, [GOOD])
+            looping = h.run("while True:\n    pass\n" + SOLUTION, [GOOD])
+        finally:
+            self.assertEqual(h.close(), 0)
+            shutil.rmtree(tmp_root, ignore_errors=True)
+        self.assertEqual(sleepy[0]["status"], "pass")
+        self.assertEqual(looping[0]["status"], "load_error")
+
+    def test_wall_clock_configs_keep_their_meaning(self):
+        # wall_factor null: configs made before CPU-time limits; a sleep counts.
+        results = self.run_one(["import time\ntime.sleep(0.6)", GOOD], timeout=0.25, wall_factor=None)
+        self.assertEqual([r["status"] for r in results], ["timeout", "pass"])
+        self.assertEqual(results[0]["error"], "timed out after 0.25s")
+
+    def test_cpu_timer_signal_is_reserved(self):
+        results = self.run_one(["import signal\nsignal.signal(signal.SIGPROF, lambda *a: None)", GOOD],
+                               timeout=1.0, wall_factor=2)
+        self.assertEqual([r["status"] for r in results], ["error", "pass"])
+        self.assertIn("SIGPROF is reserved", results[0]["error"])
 
 
 NOBODY = 65534

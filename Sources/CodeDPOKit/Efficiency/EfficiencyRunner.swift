@@ -69,23 +69,16 @@ public struct EfficiencyRunner {
         var solutions: [(id: Int64, code: String)]
     }
 
-    func plan(scoreRun: Int64, configID: Int64, finalIteration: Int, options: EfficiencyOptions) throws -> [Plan] {
+    func plan(run: ScoreRunRecord, options: EfficiencyOptions) throws -> [Plan] {
+        let configID = run.configID
         let wanted = Set(options.problems)
         var plans: [Plan] = []
         for problem in try db.rows("SELECT id, external_id FROM problems ORDER BY id") {
             let problemID = problem[0].int64!, externalID = problem[1].string!
             if !wanted.isEmpty && !wanted.contains(externalID) { continue }
             if let shard = options.shard, !shard.contains(externalID: externalID) { continue }
-            // The top-scored solution (lowest id among ties) defines the trusted tests.
-            guard let top = try db.int("""
-                SELECT sc.solution_id FROM scores sc JOIN solutions s ON s.id = sc.solution_id
-                WHERE sc.score_run_id = ? AND sc.iteration = ? AND s.problem_id = ?
-                ORDER BY sc.value DESC, sc.solution_id LIMIT 1
-                """, scoreRun, finalIteration, problemID) else { continue }
-            let tests = try db.rows("""
-                SELECT t.id, t.code FROM executions e JOIN tests t ON t.id = e.test_id
-                WHERE e.config_id = ? AND e.solution_id = ? AND e.status = 'pass' AND t.kind = 'generated' ORDER BY t.id
-                """, configID, top).map { (id: $0[0].int64!, code: $0[1].string!) }
+            // The top-scored solution's passed tests (ScoreRunRecord.trustedTests, shared with export).
+            let tests = try run.trustedTests(db, problemID: problemID).map { (id: $0.id, code: $0.code) }
             guard !tests.isEmpty else { continue }
             let trusted = tests.map(\.id)
             var bindings: [SQLBindable] = [configID, problemID]
@@ -111,7 +104,7 @@ public struct EfficiencyRunner {
         var settings = try ExecutionSettings.load(configID: run.configID, from: db)
         // Timing needs each test to run many times in one go: the per-test limit grows with it.
         settings.timeout = max(settings.timeout, 60)
-        let plans = try plan(scoreRun: scoreRun, configID: run.configID, finalIteration: run.finalIteration, options: options)
+        let plans = try plan(run: run, options: options)
         var report = EfficiencyReport()
         let wantInstructions = options.method != .cpuTime
         try db.transaction {

@@ -6,6 +6,8 @@ import Foundation
 public struct ExecuteRequest: Sendable {
     public var timeout = 1.0
     public var loadTimeout = 5.0
+    /// The wall-clock backstop as a multiple of the CPU-time limits; 0: wall-clock limits.
+    public var wallFactor = 5.0
     /// 0: no limit (the same for cpuSeconds and maxProcesses).
     public var memoryMB = 1024
     public var cpuSeconds = 30.0
@@ -29,6 +31,7 @@ public struct ExecuteRequest: Sendable {
 
     public func validate() throws {
         if timeout <= 0 || loadTimeout <= 0 { throw UsageError("--timeout and --load-timeout must be > 0") }
+        if wallFactor != 0 && wallFactor < 1 { throw UsageError("--wall-factor must be >= 1 (or 0: wall-clock limits)") }
         if jobs < 1 { throw UsageError("--jobs must be >= 1") }
         if let shard, Shard(shard) == nil { throw UsageError("--shard takes I/N with 0 <= I < N, e.g. 0/4") }
         if let bad = retry.first(where: { VerdictStatus(rawValue: $0) == nil }) {
@@ -44,6 +47,7 @@ public struct ExecuteRequest: Sendable {
         settings.testIsolation = testIsolation
         settings.timeout = timeout
         settings.loadTimeout = loadTimeout
+        settings.wallFactor = wallFactor > 0 ? wallFactor : nil
         settings.memoryMB = memoryMB > 0 ? memoryMB : nil
         settings.cpuSeconds = cpuSeconds > 0 ? cpuSeconds : nil
         settings.maxProcesses = maxProcesses > 0 ? maxProcesses : nil

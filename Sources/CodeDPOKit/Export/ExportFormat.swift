@@ -13,6 +13,37 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case llamafactory
     /// OpenRLHF's preference data: prompt / chosen / rejected / margin.
     case openrlhf
+    /// TRL GRPOTrainer: a conversational prompt, and the trusted tests, entry point and
+    /// language as extra columns the trainer hands to the reward functions.
+    case grpo
+    /// verl's RL rows: data_source, prompt (messages), ability, reward_model {style,
+    /// ground_truth (JSON text)}, extra_info; written as .json (verl reads no .jsonl).
+    case verl
+    /// OpenRLHF PPO: an input key (the instruction) and a label key (the tests as JSON text).
+    case openrlhfRL = "openrlhf-rl"
+
+    /// The formats made from a pair set (one line per pair or per solution).
+    public static let pairFormats: [ExportFormat] = [.trl, .trlChat, .kto, .sft, .llamafactory, .openrlhf]
+    /// The formats made from problems and the trusted tests of a score run.
+    public static let rlFormats: [ExportFormat] = [.grpo, .verl, .openrlhfRL]
+
+    public var isRL: Bool { Self.rlFormats.contains(self) }
+
+    /// The data files' extension: verl's loader takes .json (read as JSON lines by
+    /// `datasets.load_dataset("json")`) or .parquet, never .jsonl.
+    public var fileExtension: String { self == .verl ? "json" : "jsonl" }
+
+    /// The trainer (a dataset card's tag) and the training method.
+    public var trainerTags: [String] {
+        switch self {
+        case .trl, .trlChat, .openrlhf, .llamafactory: return [self == .llamafactory ? "llama-factory" : self == .openrlhf ? "openrlhf" : "trl", "dpo"]
+        case .kto: return ["trl", "kto"]
+        case .sft: return ["trl", "sft"]
+        case .grpo: return ["trl", "grpo", "rlvr"]
+        case .verl: return ["verl", "rlvr"]
+        case .openrlhfRL: return ["openrlhf", "ppo", "rlvr"]
+        }
+    }
 
     /// The fields every line must have, non-empty.
     var fields: [String] {
@@ -22,137 +53,9 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .sft: return ["prompt", "completion"]
         case .llamafactory: return ["instruction", "chosen", "rejected"]
         case .openrlhf: return ["prompt", "chosen", "rejected", "margin"]
+        case .grpo: return ["prompt", "tests", "entry_point", "language"]
+        case .verl: return ["data_source", "prompt", "ability", "reward_model", "extra_info"]
+        case .openrlhfRL: return ["input", "label"]
         }
-    }
-}
-
-/// One pair as the exporter needs it.
-public struct PairRecord: Sendable {
-    public var pairID: Int64
-    public var problem: String
-    public var prompt: String
-    public var entryPoint: String?
-    public var kind: String
-    public var chosen: String
-    public var rejected: String
-    public var margin: Double
-}
-
-/// Prompt / response boundaries, pure. A solution stored as prompt + completion becomes the
-/// completion alone, so trainers that concatenate prompt and response see the prompt once.
-public enum ExportText {
-    public static func completion(code: String, prompt: String, entryPoint: String? = nil) -> String {
-        let normalizedPrompt = Normalize.text(prompt)
-        if !normalizedPrompt.isEmpty, code.hasPrefix(normalizedPrompt) { return String(code.dropFirst(normalizedPrompt.count)) }
-        if !prompt.isEmpty, code.hasPrefix(prompt) { return String(code.dropFirst(prompt.count)) }
-        // The code continues another version of the prompt (CodeT removed the docstring's
-        // examples): the completion starts after the entry point's signature and docstring.
-        if let entryPoint, let body = afterSignatureAndDocstring(code, entryPoint: entryPoint) { return body }
-        // A whole program that does not continue any prompt (a chat model's answer): the
-        // program is the response.
-        return code
-    }
-
-    /// The text after `def entry_point(...)` and its docstring, or nil when there is no such
-    /// header followed by a docstring.
-    static func afterSignatureAndDocstring(_ code: String, entryPoint: String) -> String? {
-        let lines = code.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let def = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("def \(entryPoint)(") }) else { return nil }
-        var index = def
-        // The signature may span lines: it ends at the line ending with ':'.
-        while index < lines.count && !lines[index].trimmingCharacters(in: .whitespaces).hasSuffix(":") { index += 1 }
-        index += 1
-        while index < lines.count && lines[index].trimmingCharacters(in: .whitespaces).isEmpty { index += 1 }
-        guard index < lines.count else { return nil }
-        let first = lines[index].trimmingCharacters(in: .whitespaces)
-        let quotes = ["\"\"\"", "'''"]
-        guard let quote = quotes.first(where: { first.hasPrefix($0) || first.hasPrefix("r" + $0) }) else { return nil }
-        let afterOpen = first.dropFirst(first.hasPrefix("r") ? 4 : 3)
-        if !afterOpen.contains(quote) {
-            index += 1
-            while index < lines.count && !lines[index].contains(quote) { index += 1 }
-            guard index < lines.count else { return nil }
-        }
-        let rest = lines[(index + 1)...].joined(separator: "\n")
-        return rest.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : rest
-    }
-
-    /// The user message of the conversational formats.
-    public static func instruction(prompt: String) -> String {
-        "Complete the following Python function. Answer with the whole function in one Python code block.\n\n```python\n\(prompt.hasSuffix("\n") ? prompt : prompt + "\n")```"
-    }
-
-    /// The assistant message: the whole program in a fenced block.
-    public static func answer(code: String) -> String {
-        "```python\n\(code.hasSuffix("\n") ? code : code + "\n")```"
-    }
-
-    static func messages(_ role: String, _ content: String) -> JSON { .array([.object([("role", .string(role)), ("content", .string(content))])]) }
-
-    /// The JSON lines of one pair in a format (KTO gives two: desirable and undesirable).
-    public static func lines(_ pair: PairRecord, format: ExportFormat) -> [JSON] {
-        let chosen = completion(code: pair.chosen, prompt: pair.prompt, entryPoint: pair.entryPoint)
-        let rejected = completion(code: pair.rejected, prompt: pair.prompt, entryPoint: pair.entryPoint)
-        switch format {
-        case .trl:
-            return [.object([("prompt", .string(pair.prompt)), ("chosen", .string(chosen)), ("rejected", .string(rejected))])]
-        case .trlChat:
-            return [.object([("prompt", messages("user", instruction(prompt: pair.prompt))),
-                             ("chosen", messages("assistant", answer(code: pair.chosen))),
-                             ("rejected", messages("assistant", answer(code: pair.rejected)))])]
-        case .kto:
-            return [.object([("prompt", .string(pair.prompt)), ("completion", .string(chosen)), ("label", .bool(true))]),
-                    .object([("prompt", .string(pair.prompt)), ("completion", .string(rejected)), ("label", .bool(false))])]
-        case .sft:
-            return [.object([("prompt", .string(pair.prompt)), ("completion", .string(chosen))])]
-        case .llamafactory:
-            return [.object([("instruction", .string(pair.prompt)), ("input", ""), ("chosen", .string(chosen)), ("rejected", .string(rejected))])]
-        case .openrlhf:
-            return [.object([("prompt", .string(pair.prompt)), ("chosen", .string(chosen)), ("rejected", .string(rejected)), ("margin", .double(pair.margin))])]
-        }
-    }
-
-    /// Checks one written line: it parses, has every field non-empty, and (completion
-    /// formats) the response does not repeat the prompt. Returns what is wrong, or nil.
-    public static func problem(in line: String, format: ExportFormat) -> String? {
-        guard let object = try? JSON.parse(line), case .object = object else { return "not a JSON object" }
-        for field in format.fields {
-            guard let value = object[field] else { return "missing \"\(field)\"" }
-            switch value {
-            case .string(let text) where text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty: return "\"\(field)\" is empty"
-            case .array(let items) where items.isEmpty: return "\"\(field)\" is empty"
-            case .null: return "\"\(field)\" is null"
-            default: break
-            }
-        }
-        if format == .trlChat {
-            for field in ["prompt", "chosen", "rejected"] {
-                guard let messages = object[field]?.arrayValue, messages.allSatisfy({ $0["role"]?.stringValue != nil && !($0["content"]?.stringValue ?? "").isEmpty }) else {
-                    return "\"\(field)\" must be a list of {role, content} messages"
-                }
-            }
-            let user = object["prompt"]?.arrayValue?.last?["content"]?.stringValue ?? ""
-            for field in ["chosen", "rejected"] where (object[field]?.arrayValue?.first?["content"]?.stringValue ?? "").contains(user) {
-                return "\"\(field)\" repeats the user message"
-            }
-            return nil
-        }
-        let promptField = format == .llamafactory ? "instruction" : "prompt"
-        let rawPrompt = object[promptField]?.stringValue ?? ""
-        let prompt = Normalize.text(rawPrompt)
-        // The prompt's own `def name(` line, if it has one: a response whose top level
-        // repeats it carries the prompt inside it.
-        let signature = rawPrompt.split(separator: "\n").last { $0.hasPrefix("def ") }
-            .map { String($0.prefix { $0 != "(" }) + "(" }
-        for field in ["chosen", "rejected", "completion"] {
-            guard let text = object[field]?.stringValue else { continue }
-            if !prompt.isEmpty, prompt.count > 20, text.hasPrefix(prompt) {
-                return "\"\(field)\" starts with the prompt (the trainer would see it twice)"
-            }
-            if let signature, text.split(separator: "\n").contains(where: { $0.hasPrefix(signature) }) {
-                return "\"\(field)\" repeats the prompt's `\(signature)` line"
-            }
-        }
-        return nil
     }
 }

@@ -129,6 +129,11 @@ public struct Merger {
                                       "execution_configs", "executions", "score_runs", "scores", "efficiency_runs", "trusted_tests",
                                       "timings", "efficiency_results", "pair_sets", "pairs", "exports"]
 
+    /// Tables the merge leaves alone on purpose, and why.
+    public static let unmergedTables = [
+        "execution_claims": "which running execute holds which solution: work in progress in one database, not data",
+    ]
+
     /// `(columns) SELECT values` for inserting rows aliased `alias` into main.`table`: the
     /// table's columns as the schema has them now (PRAGMA table_info, so a column a migration
     /// adds is copied without an edit here), its INTEGER PRIMARY KEY left to the output, each
@@ -459,9 +464,12 @@ public struct Merger {
         report.added.append(("pair_sets", added))
         report.added.append(("pairs", pairs))
         try add("exports", """
-            INSERT INTO main.exports \(try insertColumns("exports", from: "x", ["run_id": "mr.dst", "pair_set_id": "mps.dst"]))
-            FROM src.exports x JOIN map_runs mr ON mr.src = x.run_id JOIN map_pair_sets mps ON mps.src = x.pair_set_id
-            WHERE NOT EXISTS (SELECT 1 FROM main.exports m WHERE m.run_id = mr.dst AND m.path = x.path AND m.sha256 = x.sha256) ORDER BY x.id
+            INSERT INTO main.exports \(try insertColumns("exports", from: "x", ["run_id": "mr.dst", "pair_set_id": "mps.dst", "score_run_id": "msr.dst"]))
+            FROM src.exports x JOIN map_runs mr ON mr.src = x.run_id
+            LEFT JOIN map_pair_sets mps ON mps.src = x.pair_set_id LEFT JOIN map_score_runs msr ON msr.src = x.score_run_id
+            -- RL exports name a score run and no pair set (migration 0005).
+            WHERE (x.pair_set_id IS NULL OR mps.dst IS NOT NULL) AND (x.score_run_id IS NULL OR msr.dst IS NOT NULL)
+              AND NOT EXISTS (SELECT 1 FROM main.exports m WHERE m.run_id = mr.dst AND m.path = x.path AND m.sha256 = x.sha256) ORDER BY x.id
             """, &report)
     }
 }

@@ -199,15 +199,16 @@ public final class PipelineRunner {
         case .export:
             guard let set = step.pairSet ?? pairSet else { throw StoreError("no pair set to export") }
             let request = try ExportRequest(pairSet: set, flags: flags(step))
-            if request.split == nil, try state({ try $0.exportIsCurrent(pairSet: set, format: request.format, path: request.out) }) {
-                return upToDate("\(request.format) \(request.out)")
+            let out = request.out ?? request.hub ?? ""
+            if request.split == nil, request.out != nil, try state({ try $0.exportIsCurrent(pairSet: set, format: request.format, path: out) }) {
+                return upToDate("\(request.format) \(out)")
             }
             let extra = ["--pair-set", set]
             events.starting(argv(step, extra).joined(separator: " "))
             let report = try request.run(db: try writable(), argv: argv(step, extra))
             // The files it just wrote (two with --split).
             let rows = report.files.reduce(0) { $0 + $1.rows }
-            return ran("\(request.format) -> \(request.out) (\(rows) rows, every line re-read and checked; manifest beside it)")
+            return ran("\(request.format) -> \(out) (\(rows) rows, every line re-read and checked; manifest beside it)")
         }
     }
 

@@ -72,6 +72,7 @@ extension ExecuteRequest {
         self.init()
         if let v = try f.double("timeout") { timeout = v }
         if let v = try f.double("load-timeout") { loadTimeout = v }
+        if let v = try f.double("wall-factor") { wallFactor = v }
         if let v = try f.int("memory-mb") { memoryMB = v }
         if let v = try f.double("cpu-seconds") { cpuSeconds = v }
         if let v = try f.int("max-processes") { maxProcesses = v }
@@ -165,8 +166,11 @@ extension PairsRequest {
 extension ExportRequest {
     public init(pairSet: String, flags f: StepFlags) throws {
         guard let format = try f.string("format") else { throw UsageError("\(f.location): an export needs \"format\" (\(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")))") }
-        guard let out = try f.string("out") else { throw UsageError("\(f.location): an export needs \"out\", the file to write") }
-        self.init(pairSet: pairSet, format: format, out: out)
+        let out = try f.string("out"), hub = try f.string("hub")
+        guard out != nil || hub != nil else { throw UsageError("\(f.location): an export needs \"out\", the file to write (or \"hub\", a folder)") }
+        self.init(pairSet: pairSet, scoreRun: nil, format: format, out: out, hub: hub)
+        if let v = try f.string("license") { license = v }
+        if let v = try f.int("min-tests") { minTests = v }
         split = try f.double("split")
         limit = try f.int("limit")
         shuffle = try f.bool("shuffle")

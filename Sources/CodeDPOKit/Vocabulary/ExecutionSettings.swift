@@ -9,7 +9,7 @@ public enum Isolation: String, CaseIterable, Sendable {
     case bwrap
 }
 
-/// How tests of one solution are kept apart (see harness.py).
+/// How tests of one solution are kept apart (see Harness/harness_loader.py).
 public enum TestIsolation: String, CaseIterable, Sendable {
     /// Tests run one after another in the loaded solution's process; globals and builtins
     /// are restored after each test (in-place mutation of module objects is not undone).
@@ -24,8 +24,15 @@ public struct ExecutionSettings: Sendable, Equatable {
     public var interpreter: PythonInterpreter
     public var isolation: Isolation = .process
     public var testIsolation: TestIsolation = .namespace
+    /// Seconds of CPU time a test may use (wall-clock seconds when `wallFactor` is nil).
     public var timeout: Double = 1.0
+    /// Seconds of CPU time loading a solution may use (wall clock when `wallFactor` is nil).
     public var loadTimeout: Double = 5.0
+    /// The wall-clock backstop, as a multiple of `timeout` (and of `loadTimeout` for the load):
+    /// for code that sleeps or blocks, which uses no CPU time. Either limit gives `timeout`.
+    /// CPU time does not grow when the machine is busy, so verdicts do not move with its load.
+    /// nil: the limits are wall clock (configs made before CPU-time limits read back so).
+    public var wallFactor: Double? = 5
     public var memoryMB: Int? = 1024
     public var cpuSeconds: Double? = 30
     public var maxProcesses: Int? = 64
@@ -43,6 +50,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             ("interpreter", .string(interpreter.path)), ("interpreter_version", .string(interpreter.version)),
             ("isolation", .string(isolation.rawValue)), ("test_isolation", .string(testIsolation.rawValue)),
             ("timeout_s", .double(timeout)), ("load_timeout_s", .double(loadTimeout)),
+        ] + (wallFactor.map { [("timeout_clock", "cpu"), ("wall_factor", .double($0))] } ?? []) + [
             ("memory_mb", JSON(memoryMB)), ("cpu_s", JSON(cpuSeconds)), ("max_processes", JSON(maxProcesses)),
             ("max_file_mb", JSON(maxFileMB)), ("max_open_files", JSON(maxOpenFiles)),
             ("output_limit_bytes", .int(Int64(outputLimit))),
@@ -60,6 +68,8 @@ public struct ExecutionSettings: Sendable, Equatable {
         testIsolation = parameters["test_isolation"]?.stringValue.flatMap(TestIsolation.init) ?? .namespace
         timeout = parameters["timeout_s"]?.doubleValue ?? timeout
         loadTimeout = parameters["load_timeout_s"]?.doubleValue ?? loadTimeout
+        // Configs without a timeout clock were made when the limits were wall clock.
+        wallFactor = parameters["timeout_clock"]?.stringValue == "cpu" ? parameters["wall_factor"]?.doubleValue : nil
         memoryMB = parameters["memory_mb"]?.intValue.map(Int.init)
         cpuSeconds = parameters["cpu_s"]?.doubleValue
         maxProcesses = parameters["max_processes"]?.intValue.map(Int.init)
@@ -75,7 +85,7 @@ public struct ExecutionSettings: Sendable, Equatable {
         return try ExecutionSettings(parameters: try JSON.parse(text))
     }
 
-    static var harnessSource: String { EmbeddedKit.files["harness.py"] ?? "" }
+    static let harnessSource = HarnessSource.joined(EmbeddedKit.files)
     public static let harnessHash = SHA256.hex(harnessSource)
 
     /// The config row for these settings, created when new.
@@ -96,6 +106,7 @@ public struct ExecutionSettings: Sendable, Equatable {
     func workerConfig(tmpRoot: String?) -> JSON {
         .object([
             ("type", "config"), ("timeout", .double(timeout)), ("load_timeout", .double(loadTimeout)),
+            ("wall_factor", JSON(wallFactor)),
             ("memory_mb", JSON(memoryMB)), ("cpu_s", JSON(cpuSeconds)), ("max_processes", JSON(maxProcesses)),
             ("max_file_mb", JSON(maxFileMB)), ("max_open_files", JSON(maxOpenFiles)), ("output_limit", .int(Int64(outputLimit))),
             ("isolation", .string(testIsolation.rawValue)), ("tmp_root", JSON(tmpRoot)),

@@ -15,6 +15,7 @@
 // | ExecutionSettings.swift | an execution config (interpreter, isolation, limits) and its id |
 // | WorkerProcess.swift | the sandboxed Python worker Execution (verdicts) and Efficiency (timings) drive; `Verdict` is one answer of it |
 // | ScoreRunRecord.swift | a score run as later stages read it |
+// | TrustedTests.swift | a score run's trusted tests (the top solution's passed tests): efficiency times on them, RL exports carry them |
 // | RunLog.swift | run recording: every command that changes data is a row in `runs` |
 // | Statistics.swift | rank correlations and medians used by scoring, efficiency and evaluation |
 //
