@@ -134,7 +134,9 @@ public struct ScaleBenchmark {
                           target: .rawRatio(3), raw: .pairs,
                           countRows: { db in try db.int("SELECT count(*) FROM pairs p JOIN pair_sets s ON s.id = p.pair_set_id WHERE s.name = ?", Self.pairSet) ?? 0 }))
         for format in exportFormats {
-            list.append(Stage(name: "export --format \(format)", arguments: ["export", "--pair-set", Self.pairSet, "--format", format, "--out", "\(out)/export-\(format).jsonl"]))
+            // RL formats take the pair set's score run; each format's own file extension.
+            let ext = ExportFormat(rawValue: format)?.fileExtension ?? "jsonl"
+            list.append(Stage(name: "export --format \(format)", arguments: ["export", "--pair-set", Self.pairSet, "--format", format, "--out", "\(out)/export-\(format).\(ext)"]))
         }
         list.append(Stage(name: "report", arguments: ["report", "--out", "\(out)/report.html"], target: .seconds(5)))
         list.append(Stage(name: "stats", arguments: ["stats"]))
@@ -184,7 +186,9 @@ public struct ScaleBenchmark {
             }
             measurements.append(measurement)
         }
-        for format in exportFormats { try? FileManager.default.removeItem(atPath: "\(directory.path)/export-\(format).jsonl") }
+        for format in exportFormats {
+            try? FileManager.default.removeItem(atPath: "\(directory.path)/export-\(format).\(ExportFormat(rawValue: format)?.fileExtension ?? "jsonl")")
+        }
         try? FileManager.default.removeItem(atPath: "\(directory.path)/report.html")
         return Result(problems: problems, verdicts: built.verdicts, databaseMB: Double(built.bytes) / 1e6, importSeconds: built.importSeconds,
                       verdictSeconds: built.verdictSeconds, measurements: measurements)
