@@ -22,7 +22,7 @@ struct CodeDPOCommand: AsyncParsableCommand {
             """,
         version: CodeDPO.version,
         subcommands: [
-            DemoCommand.self, RunCommand.self, InitCommand.self, MigrateCommand.self, ImportCommand.self, GenerateCommand.self, ExecuteCommand.self, ScoreCommand.self, ScoreRunsCommand.self, ScoresCommand.self, CompareCommand.self, EvalCommand.self, EfficiencyCommand.self, PairsCommand.self, ExportCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
+            DemoCommand.self, RunCommand.self, InitCommand.self, MigrateCommand.self, ImportCommand.self, GenerateCommand.self, ExecuteCommand.self, ScoreCommand.self, ScoreRunsCommand.self, ScoresCommand.self, CompareCommand.self, EvalGroupCommand.self, DecontaminateCommand.self, EfficiencyCommand.self, PairsCommand.self, ExportCommand.self, StatsCommand.self, RunsCommand.self, QueryCommand.self,
             ReportCommand.self, MergeCommand.self, BenchCommand.self,
         ]
     )

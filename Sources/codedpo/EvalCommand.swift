@@ -4,7 +4,7 @@ import Foundation
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval",
+        commandName: "rankings",
         abstract: "Hold score runs against ground-truth tests: how often the top-ranked solution is correct.",
         discussion: """
             A solution is correct when it passes every ground-truth test of its problem (verdicts \

@@ -63,6 +63,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the shuffle and of the split.") var seed: UInt64 = 0
     @Option(name: .long, help: "Only pairs of this kind: correctness or efficiency (repeatable).") var kind: [String] = []
     @Flag(name: .long, help: "KTO: as many desirable as undesirable rows.") var balance = false
+    @Flag(name: .long, help: "Keep pairs of problems that `codedpo decontaminate` found in a benchmark (left out by default).") var allowContaminated = false
     @Option(name: .long, help: "RL formats: leave out problems with fewer trusted tests than this.") var minTests = 4
     @Option(name: .customLong("report-format"), help: "Report format: table, csv, json or jsonl.") var reportFormat: OutputFormat = .table
 
@@ -76,6 +77,7 @@ struct ExportCommand: ParsableCommand {
         request.seed = seed
         request.kinds = kind
         request.balance = balance
+        request.allowContaminated = allowContaminated
         request.minTests = minTests
         return request
     }

@@ -38,6 +38,7 @@ struct ImportCommand: ParsableCommand {
               codedpo import solutions my_samples.jsonl --skip-bad
               codedpo import seeds ~/src/project --include '*.py' --exclude 'tests/**'
               codedpo import problems new.jsonl --dry-run
+              codedpo import problems ../shared/data/evalplus/HumanEvalPlus.jsonl.gz --format humaneval --id-prefix Plus/ --plus-tests
             """
     )
 
@@ -82,6 +83,12 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "Python interpreter used to parse tests and seeds (default: python3 on PATH).")
     var python: String?
 
+    @Option(name: .long, help: ArgumentHelp("Put this in front of every problem id (of problems, and of the problems solutions and tests name), e.g. Plus/ so HumanEval+ lives beside HumanEval.", valueName: "prefix"))
+    var idPrefix = ""
+
+    @Flag(name: .long, help: "HumanEval+/MBPP+ problems: base_input and plus_input become the ground-truth tests (test sets base and plus; the check's asserts are not imported), expected values from running the canonical solution.")
+    var plusTests = false
+
     // --format names the input format here (as DESIGN.md has it), so the report's own
     // format has another name.
     @Option(name: .long, help: "Report format: table (for people), csv, json or jsonl (for scripts).")
@@ -101,6 +108,8 @@ struct ImportCommand: ParsableCommand {
         request.options.exclude = exclude
         request.options.maxLineBytes = maxLineBytes
         request.options.python = python
+        request.options.idPrefix = idPrefix
+        request.options.plusTests = plusTests
         return request
     }
 

@@ -42,6 +42,7 @@ struct PairsBuild: ParsableCommand {
     @Option(name: .long, help: "Efficiency: the slower must take at least this many times as long.") var minSpeedup = 1.1
     @Option(name: .long, help: "Efficiency: the gap must exceed this many times the summed spreads.") var noiseFactor = 1.0
     @Flag(name: .long, help: "Only efficiency pairs.") var efficiencyOnly = false
+    @Flag(name: .long, help: "Keep problems that `codedpo decontaminate` found in a benchmark (left out by default).") var allowContaminated = false
     @OptionGroup var output: FormatOptions
 
     /// The flags as a library request (the pipeline builds the same from a config).
@@ -54,6 +55,7 @@ struct PairsBuild: ParsableCommand {
         request.minSpeedup = minSpeedup
         request.noiseFactor = noiseFactor
         request.efficiencyOnly = efficiencyOnly
+        request.allowContaminated = allowContaminated
         return request
     }
 

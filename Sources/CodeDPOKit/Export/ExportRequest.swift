@@ -20,6 +20,8 @@ public struct ExportRequest: Sendable {
     public var seed: UInt64 = 0
     public var kinds: [String] = []
     public var balance = false
+    /// Keep pairs of problems that `codedpo decontaminate` found in a benchmark.
+    public var allowContaminated = false
     public var minTests = 4
 
     public init(pairSet: String, format: String, out: String) {
@@ -65,6 +67,7 @@ public struct ExportRequest: Sendable {
         options.shuffleSeed = shuffle ? seed : (split != nil ? seed : nil)
         if !kinds.isEmpty { options.kinds = kinds }
         options.balance = balance
+        options.allowContaminated = allowContaminated
         options.minTests = minTests
         options.hub = hub
         options.license = license
@@ -79,6 +82,7 @@ public struct ExportRequest: Sendable {
             ("pair_set", JSON(pairSet)), ("score_run", JSON(scoreRun)), ("format", .string(format)), ("out", JSON(out)),
             ("hub", JSON(hub)), ("split", JSON(split)), ("limit", JSON(limit)), ("shuffle", .bool(shuffle)),
             ("seed", .int(Int64(bitPattern: seed))), ("kinds", JSON(options.kinds)), ("min_tests", .int(Int64(minTests))),
+            ("allow_contaminated", .bool(allowContaminated)),
         ])) { runID in try Exporter(db: db, runID: runID).export(source, options: options) }
     }
 }

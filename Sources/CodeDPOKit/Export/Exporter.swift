@@ -20,6 +20,8 @@ public struct ExportOptions: Sendable {
     public var kinds: [String] = ["correctness", "efficiency"]
     /// KTO: drop rows until desirable and undesirable counts are equal.
     public var balance = false
+    /// Keep pairs of problems that the latest `codedpo decontaminate` found in a benchmark.
+    public var allowContaminated = false
     /// RL formats: problems with fewer trusted tests are left out (and counted).
     public var minTests = 4
     /// A Hugging Face Hub dataset folder: DIR/data/<split>.<ext>, DIR/README.md (the card),
@@ -192,7 +194,9 @@ public struct Exporter {
         let kinds = options.kinds.map { "'\($0)'" }.joined(separator: ", ")
         var ids = try db.rows("""
             SELECT pr.id AS id, p.external_id AS problem FROM pairs pr JOIN problems p ON p.id = pr.problem_id
-            WHERE pr.pair_set_id = ? AND pr.kind IN (\(kinds)) ORDER BY pr.id
+            WHERE pr.pair_set_id = ? AND pr.kind IN (\(kinds))
+              AND \(ContaminationFilter.condition(problemColumn: "pr.problem_id", allowContaminated: options.allowContaminated))
+            ORDER BY pr.id
             """, setID).map { ($0["id"].int64!, $0["problem"].string!) }
         if let seed = options.shuffleSeed { ids = seededShuffle(ids, seed: seed) }
         if let limit = options.limit { ids = Array(ids.prefix(limit)) }
@@ -229,6 +233,7 @@ public struct Exporter {
             SELECT p.id AS id, p.external_id AS external_id, p.prompt AS prompt, p.entry_point AS entry_point, p.language AS language
             FROM problems p WHERE EXISTS (SELECT 1 FROM scores sc JOIN solutions s ON s.id = sc.solution_id
                 WHERE sc.score_run_id = ? AND sc.iteration = ? AND s.problem_id = p.id)
+              AND \(ContaminationFilter.condition(problemColumn: "p.id", allowContaminated: options.allowContaminated))
             ORDER BY p.id
             """, run.id, run.finalIteration)
         if let seed = options.shuffleSeed { problems = seededShuffle(problems, seed: seed) }
@@ -302,6 +307,14 @@ public struct Exporter {
                      ("desirable", .int(Int64(file.desirable))), ("undesirable", .int(Int64(file.undesirable)))])
         }))
         manifest.set("extra_files", .array(report.extraFiles.map { .string(URL(fileURLWithPath: $0).lastPathComponent) }))
+        if let set = origin.pairSet {
+            manifest.set("decontamination", try ContaminationFilter.summary(db, problemsSQL: "SELECT problem_id AS pid FROM pairs WHERE pair_set_id = ?",
+                                                                             arguments: [set.id], allowContaminated: options.allowContaminated))
+        } else {
+            manifest.set("decontamination", try ContaminationFilter.summary(db, problemsSQL: """
+                SELECT s.problem_id AS pid FROM scores sc JOIN solutions s ON s.id = sc.solution_id WHERE sc.score_run_id = ? AND sc.iteration = ?
+                """, arguments: [origin.scoreRun.id, origin.scoreRun.finalIteration], allowContaminated: options.allowContaminated))
+        }
         return manifest
     }
 

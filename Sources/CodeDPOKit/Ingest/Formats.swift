@@ -34,6 +34,8 @@ public struct FormatContext {
     public var testsPerSample: Int
     public var helper: () throws -> PythonLineService
     public var resolve: (ProblemReference) throws -> KnownProblem
+    /// Set with --plus-tests: runs canonical solutions for evalplus inputs' expected values.
+    public var expected: ExpectedOutputs? = nil
 }
 
 /// Turns one parsed item (a JSONL line or a list element) into records. Throws BadItem with
@@ -166,11 +168,23 @@ enum FormatReader {
             tests = try splitCheck(test, entryPoint: entryPoint, names: ["candidate"], context)
         }
         var extra = try metadata(item, known: humanEvalFields)?.objectValue ?? []
+        var labeled: [LabeledTest] = []
         if let canonical = try string(item, "canonical_solution", required: false) {
             extra.insert(("canonical_solution", .string(canonical)), at: 0)
+            let program = canonical.contains("def \(entryPoint)") ? canonical : prompt + canonical
+            let (made, skipped) = try evalPlusTests(item, entryPoint: entryPoint, program: program, context)
+            labeled = made
+            if skipped > 0 { extra.append(("evalplus_inputs_without_expected_value", .int(Int64(skipped)))) }
         }
-        return ProblemRecord(externalID: id, prompt: prompt, entryPoint: entryPoint, language: "python",
-                             metadata: extra.isEmpty ? nil : .object(extra), groundTruthTests: tests)
+        var record = ProblemRecord(externalID: id, prompt: prompt, entryPoint: entryPoint, language: "python",
+                                   metadata: extra.isEmpty ? nil : .object(extra), groundTruthTests: tests)
+        if context.expected != nil && item["base_input"] != nil {
+            // evalplus scores with its inputs alone (the check's asserts are the base inputs
+            // compared exactly; base_input compares with atol), so the tests are exactly those.
+            record.groundTruthTests = []
+            record.labeledTests = labeled
+        }
+        return record
     }
 
     static func splitCheck(_ test: String, entryPoint: String, names: [String], _ context: FormatContext) throws -> [String] {
@@ -231,9 +245,23 @@ enum FormatReader {
             tests = try splitCheck(try requiredString(item, "test"), entryPoint: entryPoint, names: ["candidate", entryPoint], context)
         }
         var extra = try metadata(item, known: humanEvalFields.union(["assertion", "atol", "contract"]))?.objectValue ?? []
-        if let canonical = try string(item, "canonical_solution", required: false) { extra.insert(("canonical_solution", .string(canonical)), at: 0) }
-        return ProblemRecord(externalID: id, prompt: prompt, entryPoint: entryPoint, language: "python",
-                             metadata: extra.isEmpty ? nil : .object(extra), groundTruthTests: tests)
+        var labeled: [LabeledTest] = []
+        if let canonical = try string(item, "canonical_solution", required: false) {
+            extra.insert(("canonical_solution", .string(canonical)), at: 0)
+            let program = canonical.contains("def \(entryPoint)") ? canonical : prompt + canonical
+            let (made, skipped) = try evalPlusTests(item, entryPoint: entryPoint, program: program, context)
+            labeled = made
+            if skipped > 0 { extra.append(("evalplus_inputs_without_expected_value", .int(Int64(skipped)))) }
+        }
+        var record = ProblemRecord(externalID: id, prompt: prompt, entryPoint: entryPoint, language: "python",
+                                   metadata: extra.isEmpty ? nil : .object(extra), groundTruthTests: tests)
+        if context.expected != nil && item["base_input"] != nil {
+            // evalplus scores with its inputs alone (the check's asserts are the base inputs
+            // compared exactly; base_input compares with atol), so the tests are exactly those.
+            record.groundTruthTests = []
+            record.labeledTests = labeled
+        }
+        return record
     }
 
     // MARK: CodeT

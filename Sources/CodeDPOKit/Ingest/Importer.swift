@@ -17,6 +17,13 @@ public struct ImportOptions: Sendable {
     public var include: [String] = []
     public var exclude: [String] = []
     public var python: String?
+    /// Put in front of every problem id of the file, and of the problem ids solutions and
+    /// tests name, so two editions of a benchmark (HumanEval and HumanEval+) live side by
+    /// side; the prefix is part of a problem's identity (the two are never merged).
+    public var idPrefix = ""
+    /// HumanEval+ / MBPP+: base_input and plus_input become ground-truth tests (test sets
+    /// "base" and "plus"), their expected values computed by running the canonical solution.
+    public var plusTests = false
 
     public init(kind: ImportKind) { self.kind = kind }
 }
@@ -117,6 +124,25 @@ public final class Importer {
         return service
     }
 
+    private var expectedRunner: ExpectedOutputs?
+
+    /// The runner of canonical solutions for evalplus inputs, under an execution config of
+    /// its own (recorded, so every expected value names the config it came from).
+    func expectedOutputs() throws -> ExpectedOutputs {
+        if let expectedRunner { return expectedRunner }
+        var settings = ExecutionSettings(interpreter: try PythonInterpreter.resolve(options.python))
+        settings.timeout = 10
+        let runner = try ExpectedOutputs(settings: settings)
+        runner.configID = try runner.settings.configID(in: db, runID: runID).id
+        expectedRunner = runner
+        return runner
+    }
+
+    func prefixed(_ reference: ProblemReference) -> ProblemReference {
+        guard !options.idPrefix.isEmpty, case .id(let id) = reference else { return reference }
+        return .id(options.idPrefix + id)
+    }
+
     // MARK: Problems known to the database
 
     func loadPrompts(_ path: String) throws {
@@ -196,9 +222,11 @@ public final class Importer {
             return try SeedScanner(importer: self).importDirectory(path, report: report)
         }
         try loadProblems()
-        let context = FormatContext(kind: options.kind, testKind: options.testKind, model: options.model,
-                                    testsPerSample: options.testsPerSample, helper: { try self.helper() },
-                                    resolve: { try self.knownProblem($0) })
+        var made = FormatContext(kind: options.kind, testKind: options.testKind, model: options.model,
+                                 testsPerSample: options.testsPerSample, helper: { try self.helper() },
+                                 resolve: { try self.knownProblem($0) })
+        if options.plusTests && options.kind == .problems { made.expected = try expectedOutputs() }
+        let context = made
         // Reading, parsing, normalizing and hashing run on a reader thread; this thread
         // computes the file's digest meanwhile, then only writes. Items arrive in order.
         let queue = BoundedQueue<[Item]>(capacity: 8)
@@ -329,27 +357,49 @@ public final class Importer {
     // MARK: Writing records
 
     enum Prepared {
-        case problem(ProblemRecord, hash: String, existing: Int64?, tests: [(String, String)])
+        case problem(ProblemRecord, hash: String, existing: Int64?, tests: [PreparedTest])
         case solution(SolutionRecord, problemID: Int64, code: String, hash: String)
         case test(TestRecord, problemID: Int64, code: String, hash: String)
         case seed(SeedRecord, content: String, hash: String)
+    }
+
+    /// A problem's ground-truth test, normalized, with its test set and provenance.
+    struct PreparedTest {
+        let code: String
+        let hash: String
+        let testSet: String?
+        let metadata: JSON?
+
+        init(code: String, testSet: String?, metadata: JSON?) {
+            self.code = code
+            self.hash = Normalize.hash(code)
+            self.testSet = testSet
+            self.metadata = metadata
+        }
     }
 
     /// Normalizes and hashes a record and resolves its problem: no database access, so it
     /// runs on the reader thread.
     func prepare(_ record: Record) throws -> Prepared {
         switch record {
-        case .problem(let problem):
-            let hash = Normalize.problemHash(prompt: problem.prompt, entryPoint: problem.entryPoint, language: problem.language)
-            let tests = problem.groundTruthTests.map { Normalize.text($0) }.filter { !$0.isEmpty }.map { ($0, Normalize.hash($0)) }
-            return .problem(problem, hash: hash, existing: nil, tests: tests)
-        case .solution(let solution):
+        case .problem(var problem):
+            var hash = Normalize.problemHash(prompt: problem.prompt, entryPoint: problem.entryPoint, language: problem.language)
+            if !options.idPrefix.isEmpty {
+                problem.externalID = options.idPrefix + problem.externalID
+                hash = SHA256.hex(options.idPrefix + "\u{0}" + hash)
+            }
+            var tests = problem.groundTruthTests.map { PreparedTest(code: Normalize.text($0), testSet: nil, metadata: nil) }
+            tests += problem.labeledTests.map { PreparedTest(code: Normalize.text($0.code), testSet: $0.testSet, metadata: $0.metadata) }
+            return .problem(problem, hash: hash, existing: nil, tests: tests.filter { !$0.code.isEmpty })
+        case .solution(var solution):
             let code = Normalize.text(solution.code)
             guard !code.isEmpty else { throw BadItem("the solution's code is empty") }
+            solution.problem = prefixed(solution.problem)
             return .solution(solution, problemID: try knownProblem(solution.problem).id, code: code, hash: Normalize.hash(code))
-        case .test(let test):
+        case .test(var test):
             let code = Normalize.text(test.code)
             guard !code.isEmpty else { throw BadItem("the test's code is empty") }
+            test.problem = prefixed(test.problem)
             return .test(test, problemID: try knownProblem(test.problem).id, code: code, hash: Normalize.hash(code))
         case .seed(let seed):
             let content = Normalize.text(seed.content)
@@ -375,9 +425,10 @@ public final class Importer {
             let known = KnownProblem(id: problemID, externalID: problem.externalID, entryPoint: problem.entryPoint, prompt: problem.prompt)
             problemsByID[problem.externalID] = known
             problemsByPrompt[Normalize.text(problem.prompt)] = known
-            for (index, (code, testHash)) in tests.enumerated() {
-                try writeTest(problemID: problemID, kind: .groundTruth, code: code, hash: testHash, count: 1, model: nil,
-                              metadata: nil, sourceID: sourceID, locator: "\(locator) test \(index)", report: &report)
+            for (index, test) in tests.enumerated() {
+                try writeTest(problemID: problemID, kind: .groundTruth, code: test.code, hash: test.hash, count: 1, model: nil,
+                              metadata: test.metadata, sourceID: sourceID, locator: "\(locator) test \(index)", report: &report,
+                              testSet: test.testSet)
             }
         case .solution(let solution, let problemID, let code, let hash):
             let provenance = Provenance(sourceID: sourceID, locator: place(solution.part), model: solution.model, metadata: solution.metadata)
@@ -392,9 +443,10 @@ public final class Importer {
     }
 
     func writeTest(problemID: Int64, kind: TestKind, code: String, hash: String, count: Int, model: String?, metadata: JSON?,
-                   sourceID: Int64, locator: String, report: inout ImportReport.File) throws {
+                   sourceID: Int64, locator: String, report: inout ImportReport.File, testSet: String? = nil) throws {
         let provenance = Provenance(sourceID: sourceID, locator: locator, model: model, metadata: metadata)
-        report.count(try catalog.writeTest(problemID: problemID, kind: kind, code: code, hash: hash, count: count, provenance: provenance).outcome,
+        report.count(try catalog.writeTest(problemID: problemID, kind: kind, code: code, hash: hash, count: count, provenance: provenance,
+                                           testSet: testSet).outcome,
                      table: kind == .groundTruth ? "ground_truth_tests" : "generated_tests")
     }
 

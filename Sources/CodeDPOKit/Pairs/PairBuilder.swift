@@ -56,8 +56,17 @@ public struct PairBuilder {
                        EXISTS (SELECT 1 FROM executions e JOIN tests t ON t.id = e.test_id
                                WHERE e.config_id = ?1 AND e.solution_id = s.id AND e.status = 'pass' AND t.kind = 'generated') AS passes
                 FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ?2 AND sc.solution_id = s.id AND sc.iteration = ?3
+                WHERE \(ContaminationFilter.condition(problemColumn: "s.problem_id", allowContaminated: policy.allowContaminated))
                 ORDER BY s.problem_id
                 """)
+            if !policy.allowContaminated {
+                report.reasons["contaminated"] = try db.int("""
+                    SELECT count(DISTINCT s.problem_id) FROM solutions s
+                    CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
+                    WHERE s.problem_id IN (SELECT problem_id FROM contaminated_problems)
+                    """, scoreRun, run.finalIteration)
+                if report.reasons["contaminated"] == 0 { report.reasons["contaminated"] = nil }
+            }
             try candidates.bind([run.configID, scoreRun, Int64(run.finalIteration)])
             var current: (problem: Int64, candidates: [Candidate])?
             func pairUp(_ problem: Int64, _ list: [Candidate]) throws {

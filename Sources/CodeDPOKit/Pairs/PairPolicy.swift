@@ -15,6 +15,8 @@ public struct PairPolicy: Sendable, Equatable {
     public var noiseFactor = 1.0
     public var correctness = true
     public var efficiency = true
+    /// Keep problems that the latest `codedpo decontaminate` found in a benchmark.
+    public var allowContaminated = false
 
     public init() {}
 
@@ -23,6 +25,7 @@ public struct PairPolicy: Sendable, Equatable {
             ("correctness", .bool(correctness)), ("min_margin", .double(minMargin)),
             ("pairs_per_problem", .int(Int64(pairsPerProblem))), ("chosen_must_pass", .bool(chosenMustPass)),
             ("efficiency", .bool(efficiency)), ("min_speedup", .double(minSpeedup)), ("noise_factor", .double(noiseFactor)),
+            ("allow_contaminated", .bool(allowContaminated)),
         ])
     }
 }

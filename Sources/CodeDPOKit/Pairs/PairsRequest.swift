@@ -13,6 +13,8 @@ public struct PairsRequest: Sendable {
     public var minSpeedup = 1.1
     public var noiseFactor = 1.0
     public var efficiencyOnly = false
+    /// Keep problems that `codedpo decontaminate` found in a benchmark.
+    public var allowContaminated = false
 
     public init(name: String, scoreRun: Int64) {
         self.name = name
@@ -32,6 +34,7 @@ public struct PairsRequest: Sendable {
         policy.noiseFactor = noiseFactor
         policy.correctness = !efficiencyOnly
         policy.efficiency = efficiencyRun != nil
+        policy.allowContaminated = allowContaminated
         return policy
     }
 

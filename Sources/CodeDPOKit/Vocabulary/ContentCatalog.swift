@@ -49,7 +49,7 @@ public final class ContentCatalog {
         """)
     private lazy var countSolution = try! db.prepare("UPDATE solutions SET sample_count = sample_count + ? WHERE id = ?")
     private lazy var insertTest = try! db.prepare("""
-        INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id) VALUES (?, ?, ?, ?, 0, ?)
+        INSERT INTO tests (problem_id, kind, content_hash, code, sample_count, run_id, test_set) VALUES (?, ?, ?, ?, 0, ?, ?)
         ON CONFLICT (problem_id, kind, content_hash) DO NOTHING
         """)
     private lazy var findTest = try! db.prepare("SELECT id FROM tests WHERE problem_id = ? AND kind = ? AND content_hash = ?")
@@ -147,13 +147,15 @@ public final class ContentCatalog {
     }
 
     /// Writes one test sampled `count` times.
+    /// testSet: a benchmark test's set (base or plus; `tests.test_set`), nil for other tests.
     public func writeTest(problemID: Int64, kind: TestKind, code: String, hash: String, count: Int,
-                          provenance: Provenance) throws -> (id: Int64, outcome: CatalogOutcome) {
+                          provenance: Provenance, testSet: String? = nil) throws -> (id: Int64, outcome: CatalogOutcome) {
         try insertTest.bind(problemID, at: 1)
         try insertTest.bind(kind.rawValue, at: 2)
         try insertTest.bind(hash, at: 3)
         try insertTest.bind(code, at: 4)
         try insertTest.bind(runID, at: 5)
+        try insertTest.bind(testSet, at: 6)
         try insertTest.step()
         insertTest.reset()
         let isNew = db.changes == 1

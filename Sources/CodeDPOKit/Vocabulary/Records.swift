@@ -32,6 +32,8 @@ public struct ProblemRecord: Sendable {
     public var metadata: JSON?
     /// Ground-truth tests that come with the problem (HumanEval's check, MBPP's asserts).
     public var groundTruthTests: [String]
+    /// evalplus base_input / plus_input tests, labeled with their test set.
+    public var labeledTests: [LabeledTest] = []
 }
 
 public struct SolutionRecord: Sendable {
@@ -87,4 +89,11 @@ public struct BadItem: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// A ground-truth test with its test set and provenance (evalplus inputs).
+public struct LabeledTest: Sendable {
+    public var code: String
+    public var testSet: String
+    public var metadata: JSON?
 }

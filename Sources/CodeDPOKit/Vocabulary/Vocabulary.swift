@@ -18,6 +18,7 @@
 // | TrustedTests.swift | a score run's trusted tests (the top solution's passed tests): efficiency times on them, RL exports carry them |
 // | RunLog.swift | run recording: every command that changes data is a row in `runs` |
 // | Statistics.swift | rank correlations and medians used by scoring, efficiency and evaluation |
+// | ContaminationFilter.swift | which problems the latest `decontaminate` flagged, for pairs and export |
 //
 // Above the stages sit the composers, which may name any stage: Pipeline (`run --config`),
 // Bench (benchmarks of stages), Report (reads every stage's results; writes nothing) and the
