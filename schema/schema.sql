@@ -263,6 +263,9 @@ CREATE TABLE executions (
     UNIQUE (config_id, solution_id, test_id)
 );
 CREATE INDEX executions_by_test ON executions (test_id, config_id);
+-- The verdict key with its status: scoring, the report and stats read verdicts from this
+-- index alone, never from the rows (which carry the tests' output).
+CREATE INDEX executions_with_status ON executions (config_id, solution_id, test_id, status);
 
 -- Which execute run is working on which solution under an execution config, so that two
 -- runs started on one database share the work instead of both running it. A run claims a
@@ -303,9 +306,10 @@ CREATE TABLE scores (
     value REAL NOT NULL,
     CHECK ((solution_id IS NULL) <> (test_id IS NULL))
 );
-CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, iteration, solution_id)
+-- Led by the solution (test) so one problem's scores at every iteration are one range each.
+CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, solution_id, iteration)
     WHERE solution_id IS NOT NULL;
-CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, iteration, test_id)
+CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, test_id, iteration)
     WHERE test_id IS NOT NULL;
 
 -- One timing of the solutions of a score run: method (instructions or CPU time), repetitions,
@@ -507,10 +511,21 @@ FROM score_runs r
 JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
 JOIN tests t ON t.id = sc.test_id;
 
--- solution_ranking restricted to the most recent score run.
+-- solution_ranking restricted to the most recent score run (its own query, so a filter by
+-- problem reaches the indexes).
 CREATE VIEW latest_ranking AS
-SELECT * FROM solution_ranking
-WHERE score_run_id = (SELECT max(id) FROM score_runs);
+SELECT
+    r.id AS score_run_id,
+    r.strategy,
+    s.problem_id,
+    sc.solution_id,
+    sc.value AS score,
+    rank() OVER (PARTITION BY r.id, s.problem_id ORDER BY sc.value DESC) AS rank,
+    s.sample_count
+FROM score_runs r
+JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
+JOIN solutions s ON s.id = sc.solution_id
+WHERE r.id = (SELECT max(id) FROM score_runs);
 
 -- A benchmark file imported for decontamination: name, format, the file's SHA-256 (the same
 -- file imported again is the same benchmark) and how many items it holds.

@@ -16,8 +16,9 @@ struct BenchCommand: ParsableCommand {
               .build/release/codedpo bench store --rows 200000 --format json
               .build/release/codedpo bench import
               .build/release/codedpo bench score
+              .build/release/codedpo bench scale --problems 20000
             """,
-        subcommands: [StoreBench.self, ImportBench.self, ScoreBench.self]
+        subcommands: [StoreBench.self, ImportBench.self, ScoreBench.self, ScaleBench.self]
     )
 }
 

@@ -29,6 +29,7 @@ struct CodeDPOCommand: AsyncParsableCommand {
 
     /// Exit codes as documented: 0 ok, 1 failure, 2 usage.
     static func main() async {
+        PeakMemory.recordAtExitIfAsked()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

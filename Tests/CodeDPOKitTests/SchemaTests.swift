@@ -71,3 +71,28 @@ final class SchemaTests: XCTestCase {
         }
     }
 }
+
+/// Migration 0007: one problem's scores at every iteration are index ranges, not a scan of
+/// the score run (what `scores --problem`, the report and the ranking views by problem read).
+final class ScoreIndexTests: XCTestCase {
+    func testOneProblemsScoresAreReadThroughTheIndexes() throws {
+        let db = try migratedDatabase(self)
+        for (sql, index) in [
+            // The form the report and `scores --problem` use: CROSS JOIN keeps the problem's rows
+            // outermost (without statistics the planner would otherwise walk the whole run).
+            ("SELECT sc.value FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.solution_id = s.id WHERE s.problem_id = 1", "scores_of_solutions"),
+            ("SELECT sc.value FROM tests t CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.test_id = t.id WHERE t.problem_id = 1", "scores_of_tests"),
+        ] {
+            let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
+            XCTAssertTrue(plan.contains("USING INDEX \(index) (score_run_id=? AND \(index == "scores_of_solutions" ? "solution_id" : "test_id")=?)"), plan)
+            XCTAssertFalse(plan.contains("SCAN sc"), "no scan of the scores: \(plan)")
+        }
+        // The ranking views filtered by one problem search, never scan, the scores.
+        for sql in ["SELECT * FROM solution_ranking WHERE score_run_id = 1 AND problem_id = 1", "SELECT * FROM latest_ranking WHERE problem_id = 1",
+                    "SELECT * FROM test_ranking WHERE score_run_id = 1 AND problem_id = 1"] {
+            let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
+            XCTAssertTrue(plan.contains("SEARCH sc USING INDEX scores_of_"), "\(sql):\n\(plan)")
+            XCTAssertFalse(plan.contains("SCAN sc"), "\(sql):\n\(plan)")
+        }
+    }
+}

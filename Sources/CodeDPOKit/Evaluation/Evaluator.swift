@@ -116,11 +116,10 @@ public struct Evaluator {
     public func missingGroundTruth(scoreRun id: Int64) throws -> Int {
         let run = try scoreRun(id)
         return try db.int("""
-            SELECT count(*) FROM scores sc
-            JOIN solutions s ON s.id = sc.solution_id
+            SELECT count(*) FROM solutions s
+            CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
             JOIN tests t ON t.problem_id = s.problem_id AND t.kind = 'ground_truth'
-            WHERE sc.score_run_id = ? AND sc.iteration = ?
-              AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.config_id = ? AND e.solution_id = s.id AND e.test_id = t.id)
+            WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.config_id = ? AND e.solution_id = s.id AND e.test_id = t.id)
             """, id, run.finalIteration, run.configID) ?? 0
     }
 
@@ -129,14 +128,13 @@ public struct Evaluator {
         let rows = try db.rows("""
             SELECT s.problem_id, sc.value, s.sample_count,
                    (SELECT count(*) FROM tests t WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth') AS gt,
-                   (SELECT count(*) FROM executions e JOIN tests t ON t.id = e.test_id
-                     WHERE e.config_id = ? AND e.solution_id = s.id AND t.kind = 'ground_truth' AND e.status = 'pass') AS passed,
-                   (SELECT count(*) FROM executions e JOIN tests t ON t.id = e.test_id
-                     WHERE e.config_id = ? AND e.solution_id = s.id AND t.kind = 'ground_truth') AS judged
-            FROM scores sc JOIN solutions s ON s.id = sc.solution_id
-            WHERE sc.score_run_id = ? AND sc.iteration = ?
+                   (SELECT count(*) FROM tests t CROSS JOIN executions e ON e.config_id = ?1 AND e.solution_id = s.id AND e.test_id = t.id
+                     WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth' AND e.status = 'pass') AS passed,
+                   (SELECT count(*) FROM tests t CROSS JOIN executions e ON e.config_id = ?1 AND e.solution_id = s.id AND e.test_id = t.id
+                     WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth') AS judged
+            FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ?2 AND sc.solution_id = s.id AND sc.iteration = ?3
             ORDER BY s.problem_id, s.id
-            """, run.configID, run.configID, id, run.finalIteration)
+            """, run.configID, id, run.finalIteration)
         var outcomes: [ProblemOutcome] = []
         var withoutGroundTruth = Set<Int64>()
         var missing = 0

@@ -81,6 +81,7 @@ public struct Merger {
             try mergeGenerationOutputs(&report)
             try mergeSolutionsAndTests(&report)
             try mergeExecutions(&report)
+            try mergeModelEvaluations(&report)
             try mergeScoreRuns(&report)
             try mergeEfficiency(&report)
             try mergePairs(&report)
@@ -122,13 +123,52 @@ public struct Merger {
         }
     }
 
+    /// Every table the merge writes, in the order it writes them. A table missing here is
+    /// never merged (a test fails when the schema has one that is not listed).
+    public static let mergedTables = ["runs", "sources", "seeds", "seed_sources", "generations", "problems", "problem_sources",
+                                      "generation_outputs", "solutions", "solution_sources", "tests", "test_sources",
+                                      "execution_configs", "executions", "score_runs", "scores", "efficiency_runs", "trusted_tests",
+                                      "timings", "efficiency_results", "pair_sets", "pairs", "exports", "model_evaluations"]
+
+    /// Tables the merge leaves alone on purpose, and why.
+    public static let unmergedTables = [
+        "execution_claims": "which running execute holds which solution: work in progress in one database, not data",
+        // Decontamination (migration 0009) is not merged yet: its matches point at problems and
+        // benchmark items by id. Until it is, `codedpo decontaminate` runs again on the output.
+        "benchmarks": "not merged yet: run codedpo decontaminate on the merged database",
+        "benchmark_items": "not merged yet: run codedpo decontaminate on the merged database",
+        "decontamination_runs": "not merged yet: run codedpo decontaminate on the merged database",
+        "contamination_matches": "not merged yet: run codedpo decontaminate on the merged database",
+    ]
+
+    /// `(columns) SELECT values` for inserting rows aliased `alias` into main.`table`: the
+    /// table's columns as the schema has them now (PRAGMA table_info, so a column a migration
+    /// adds is copied without an edit here), its INTEGER PRIMARY KEY left to the output, each
+    /// value `alias.column` unless `mapped` gives it. A foreign key without a mapping, or a
+    /// mapping for no column, is refused: ids differ between databases.
+    func insertColumns(_ table: String, from alias: String, _ mapped: [String: String] = [:]) throws -> String {
+        let info = try db.rows("SELECT name, type, pk FROM pragma_table_info(?, 'main')", table)
+        guard !info.isEmpty else { throw StoreError("merge: no table \(table) in the output") }
+        let rowID = info.filter { ($0["pk"].int ?? 0) > 0 }.count == 1
+            ? info.first { ($0["pk"].int ?? 0) > 0 && ($0["type"].string ?? "").uppercased() == "INTEGER" }?["name"].string : nil
+        let columns = info.compactMap { $0["name"].string }.filter { $0 != rowID }
+        if let unknown = mapped.keys.sorted().first(where: { !columns.contains($0) }) {
+            throw StoreError("merge: the rule for \(table) maps \(unknown), which the table does not have")
+        }
+        for row in try db.rows("SELECT \"from\" AS name, \"table\" AS target FROM pragma_foreign_key_list(?, 'main')", table) {
+            guard let name = row["name"].string, mapped[name] != nil else {
+                throw StoreError("merge: \(table).\(row["name"].string ?? "?") refers to \(row["target"].string ?? "?") but has no id mapping: add one to the merge")
+            }
+        }
+        return "(\(columns.joined(separator: ", "))) SELECT \(columns.map { mapped[$0] ?? "\(alias).\($0)" }.joined(separator: ", "))"
+    }
+
     // MARK: stages, in dependency order
 
     private func mergeRuns(_ report: inout MergeReport) throws {
         let same = "m.command = r.command AND m.argv = r.argv AND m.started_at = r.started_at AND m.host IS r.host AND m.pid IS r.pid"
         try add("runs", """
-            INSERT INTO main.runs (command, argv, parameters, tool_version, host, pid, started_at, finished_at, status, error, summary)
-            SELECT command, argv, parameters, tool_version, host, pid, started_at, finished_at, status, error, summary
+            INSERT INTO main.runs \(try insertColumns("runs", from: "r"))
             FROM src.runs r WHERE NOT EXISTS (SELECT 1 FROM main.runs m WHERE \(same)) ORDER BY r.id
             """, &report)
         try db.execute("INSERT INTO map_runs SELECT r.id, (SELECT min(m.id) FROM main.runs m WHERE \(same)) FROM src.runs r")
@@ -144,8 +184,7 @@ public struct Merger {
 
     private func mergeSources(_ report: inout MergeReport) throws {
         try add("sources", """
-            INSERT INTO main.sources (kind, identity, uri, sha256, size_bytes, repository, commit_sha, run_id, created_at)
-            SELECT s.kind, s.identity, s.uri, s.sha256, s.size_bytes, s.repository, s.commit_sha, mr.dst, s.created_at
+            INSERT INTO main.sources \(try insertColumns("sources", from: "s", ["run_id": "mr.dst"]))
             FROM src.sources s JOIN map_runs mr ON mr.src = s.run_id
             WHERE s.identity NOT IN (SELECT identity FROM main.sources) ORDER BY s.id
             """, &report)
@@ -154,15 +193,13 @@ public struct Merger {
 
     private func mergeSeeds(_ report: inout MergeReport) throws {
         try add("seeds", """
-            INSERT INTO main.seeds (content_hash, content, language, kind, name, run_id, created_at)
-            SELECT s.content_hash, s.content, s.language, s.kind, s.name, mr.dst, s.created_at
+            INSERT INTO main.seeds \(try insertColumns("seeds", from: "s", ["run_id": "mr.dst"]))
             FROM src.seeds s JOIN map_runs mr ON mr.src = s.run_id
             WHERE s.content_hash NOT IN (SELECT content_hash FROM main.seeds) ORDER BY s.id
             """, &report)
         try db.execute("INSERT INTO map_seeds SELECT s.id, m.id FROM src.seeds s JOIN main.seeds m ON m.content_hash = s.content_hash")
         try add("seed_sources", """
-            INSERT OR IGNORE INTO main.seed_sources (seed_id, source_id, locator, run_id, path, start_line, end_line, metadata)
-            SELECT ms.dst, mso.dst, x.locator, mr.dst, x.path, x.start_line, x.end_line, x.metadata
+            INSERT OR IGNORE INTO main.seed_sources \(try insertColumns("seed_sources", from: "x", ["seed_id": "ms.dst", "source_id": "mso.dst", "run_id": "mr.dst"]))
             FROM src.seed_sources x JOIN map_seeds ms ON ms.src = x.seed_id JOIN map_sources mso ON mso.src = x.source_id
             JOIN map_runs mr ON mr.src = x.run_id
             """, &report)
@@ -174,29 +211,24 @@ public struct Merger {
     private func mergeGenerations(problemStage: Bool, _ report: inout MergeReport) throws {
         let which = problemStage ? "g.problem_id IS NULL" : "g.problem_id IS NOT NULL"
         let mapped = """
-            SELECT g.id AS src_id, mr.dst AS run_id, g.stage, ms.dst AS seed_id, mp.dst AS problem_id, g.slot, g.endpoint, g.model,
-                   g.api, g.template_name, g.template, g.request, g.parameters, g.status, g.http_status, g.attempts, g.error,
-                   g.response, g.prompt_tokens, g.completion_tokens, g.latency_s, g.started_at, g.finished_at
+            SELECT g.*, g.id AS src_id, mr.dst AS new_run_id, ms.dst AS new_seed_id, mp.dst AS new_problem_id
             FROM src.generations g JOIN map_runs mr ON mr.src = g.run_id
             LEFT JOIN map_seeds ms ON ms.src = g.seed_id LEFT JOIN map_problems mp ON mp.src = g.problem_id
             WHERE \(which) AND (g.seed_id IS NULL OR ms.dst IS NOT NULL) AND (g.problem_id IS NULL OR mp.dst IS NOT NULL)
             """
-        let slot = "m.stage = x.stage AND ifnull(m.problem_id, 0) = ifnull(x.problem_id, 0) AND ifnull(m.seed_id, 0) = ifnull(x.seed_id, 0) AND m.slot = x.slot"
+        let slot = "m.stage = x.stage AND ifnull(m.problem_id, 0) = ifnull(x.new_problem_id, 0) AND ifnull(m.seed_id, 0) = ifnull(x.new_seed_id, 0) AND m.slot = x.slot"
         try db.execute("DROP TABLE IF EXISTS temp.merge_generations; CREATE TEMP TABLE merge_generations AS \(mapped)")
         try add("generations", """
-            INSERT INTO main.generations (run_id, stage, seed_id, problem_id, slot, endpoint, model, api, template_name, template, request,
-                parameters, status, http_status, attempts, error, response, prompt_tokens, completion_tokens, latency_s, started_at, finished_at)
-            SELECT run_id, stage, seed_id, problem_id, slot, endpoint, model, api, template_name, template, request,
-                parameters, status, http_status, attempts, error, response, prompt_tokens, completion_tokens, latency_s, started_at, finished_at
+            INSERT INTO main.generations \(try insertColumns("generations", from: "x", ["run_id": "x.new_run_id", "seed_id": "x.new_seed_id", "problem_id": "x.new_problem_id"]))
             FROM merge_generations x WHERE NOT EXISTS (SELECT 1 FROM main.generations m WHERE \(slot)) ORDER BY src_id
             """, &report)
         // The same slot answered differently on two sides: both were real requests, but a
         // slot is one request, so the output keeps its own.
         try conflicts("generation", """
-            SELECT 'generation slot ' || x.stage || ' ' || ifnull(x.problem_id, 's' || x.seed_id) || '#' || x.slot
+            SELECT 'generation slot ' || x.stage || ' ' || ifnull(x.new_problem_id, 's' || x.new_seed_id) || '#' || x.slot
                 || ': output has generation ' || m.id || ', input a different request or response (kept the output''s)'
             FROM merge_generations x JOIN main.generations m ON \(slot)
-            WHERE m.run_id <> x.run_id AND (m.request <> x.request OR m.response IS NOT x.response)
+            WHERE m.run_id <> x.new_run_id AND (m.request <> x.request OR m.response IS NOT x.response)
             """, &report)
         try db.execute("INSERT OR REPLACE INTO map_generations SELECT x.src_id, m.id FROM merge_generations x JOIN main.generations m ON \(slot)")
         try db.execute("DROP TABLE temp.merge_generations")
@@ -204,8 +236,7 @@ public struct Merger {
 
     private func mergeGenerationOutputs(_ report: inout MergeReport) throws {
         try add("generation_outputs", """
-            INSERT OR IGNORE INTO main.generation_outputs (generation_id, choice_index, text, finish_reason, parse_status, parse_error, items, details)
-            SELECT mg.dst, o.choice_index, o.text, o.finish_reason, o.parse_status, o.parse_error, o.items, o.details
+            INSERT OR IGNORE INTO main.generation_outputs \(try insertColumns("generation_outputs", from: "o", ["generation_id": "mg.dst"]))
             FROM src.generation_outputs o JOIN map_generations mg ON mg.src = o.generation_id ORDER BY o.id
             """, &report)
     }
@@ -217,8 +248,7 @@ public struct Merger {
             FROM src.problems s JOIN main.problems m ON m.external_id = s.external_id AND m.content_hash <> s.content_hash
             """, &report)
         try add("problems", """
-            INSERT INTO main.problems (external_id, content_hash, prompt, entry_point, language, seed_id, generation_id, metadata, run_id, created_at)
-            SELECT p.external_id, p.content_hash, p.prompt, p.entry_point, p.language, ms.dst, mg.dst, p.metadata, mr.dst, p.created_at
+            INSERT INTO main.problems \(try insertColumns("problems", from: "p", ["seed_id": "ms.dst", "generation_id": "mg.dst", "run_id": "mr.dst"]))
             FROM src.problems p JOIN map_runs mr ON mr.src = p.run_id
             LEFT JOIN map_seeds ms ON ms.src = p.seed_id LEFT JOIN map_generations mg ON mg.src = p.generation_id
             WHERE p.content_hash NOT IN (SELECT content_hash FROM main.problems)
@@ -226,8 +256,7 @@ public struct Merger {
             """, &report)
         try db.execute("INSERT INTO map_problems SELECT p.id, m.id FROM src.problems p JOIN main.problems m ON m.content_hash = p.content_hash")
         try add("problem_sources", """
-            INSERT OR IGNORE INTO main.problem_sources (problem_id, source_id, locator, run_id, external_id, metadata)
-            SELECT mp.dst, ms.dst, x.locator, mr.dst, x.external_id, x.metadata
+            INSERT OR IGNORE INTO main.problem_sources \(try insertColumns("problem_sources", from: "x", ["problem_id": "mp.dst", "source_id": "ms.dst", "run_id": "mr.dst"]))
             FROM src.problem_sources x JOIN map_problems mp ON mp.src = x.problem_id JOIN map_sources ms ON ms.src = x.source_id
             JOIN map_runs mr ON mr.src = x.run_id
             """, &report)
@@ -239,8 +268,6 @@ public struct Merger {
     private func mergeSolutionsAndTests(_ report: inout MergeReport) throws {
         for (table, sources, entity, map, key) in [("solutions", "solution_sources", "solution_id", "map_solutions", ""),
                                                    ("tests", "test_sources", "test_id", "map_tests", " AND m.kind = x.kind")] {
-            let kindColumn = table == "tests" ? "kind, " : ""
-            let kindValue = table == "tests" ? "x.kind, " : ""
             try db.execute("""
                 INSERT INTO \(map) SELECT x.id, m.id FROM src.\(table) x JOIN map_problems mp ON mp.src = x.problem_id
                 JOIN main.\(table) m ON m.problem_id = mp.dst AND m.content_hash = x.content_hash\(key)
@@ -256,8 +283,7 @@ public struct Merger {
                     WHERE NOT EXISTS (SELECT 1 FROM main.\(sources) o WHERE o.\(entity) = mx.dst AND o.source_id = ms.dst AND o.locator = xs.locator))
                 """)
             try add(table, """
-                INSERT INTO main.\(table) (problem_id, \(kindColumn)content_hash, code, sample_count, run_id)
-                SELECT mp.dst, \(kindValue)x.content_hash, x.code, x.sample_count, mr.dst
+                INSERT INTO main.\(table) \(try insertColumns(table, from: "x", ["problem_id": "mp.dst", "run_id": "mr.dst"]))
                 FROM src.\(table) x JOIN map_problems mp ON mp.src = x.problem_id JOIN map_runs mr ON mr.src = x.run_id
                 WHERE x.id NOT IN (SELECT src FROM \(map)) ORDER BY x.id
                 """, &report)
@@ -267,8 +293,7 @@ public struct Merger {
                 WHERE x.id NOT IN (SELECT src FROM \(map))
                 """)
             try add(sources, """
-                INSERT OR IGNORE INTO main.\(sources) (\(entity), source_id, locator, run_id, count, model, generation_id, metadata)
-                SELECT mx.dst, ms.dst, xs.locator, mr.dst, xs.count, xs.model, mg.dst, xs.metadata
+                INSERT OR IGNORE INTO main.\(sources) \(try insertColumns(sources, from: "xs", [entity: "mx.dst", "source_id": "ms.dst", "run_id": "mr.dst", "generation_id": "mg.dst"]))
                 FROM src.\(sources) xs JOIN \(map) mx ON mx.src = xs.\(entity) JOIN map_sources ms ON ms.src = xs.source_id
                 JOIN map_runs mr ON mr.src = xs.run_id LEFT JOIN map_generations mg ON mg.src = xs.generation_id
                 """, &report)
@@ -278,10 +303,7 @@ public struct Merger {
 
     private func mergeExecutions(_ report: inout MergeReport) throws {
         try add("execution_configs", """
-            INSERT INTO main.execution_configs (content_hash, interpreter, interpreter_version, isolation, timeout_s, load_timeout_s, memory_mb,
-                cpu_s, max_processes, max_file_mb, max_open_files, output_limit_bytes, parameters, run_id, created_at)
-            SELECT c.content_hash, c.interpreter, c.interpreter_version, c.isolation, c.timeout_s, c.load_timeout_s, c.memory_mb,
-                c.cpu_s, c.max_processes, c.max_file_mb, c.max_open_files, c.output_limit_bytes, c.parameters, mr.dst, c.created_at
+            INSERT INTO main.execution_configs \(try insertColumns("execution_configs", from: "c", ["run_id": "mr.dst"]))
             FROM src.execution_configs c JOIN map_runs mr ON mr.src = c.run_id
             WHERE c.content_hash NOT IN (SELECT content_hash FROM main.execution_configs) ORDER BY c.id
             """, &report)
@@ -297,11 +319,19 @@ public struct Merger {
             WHERE m.status <> e.status
             """, &report)
         try add("executions", """
-            INSERT INTO main.executions (config_id, solution_id, test_id, status, duration_s, cpu_s, max_rss_kb, output, error, run_id)
-            SELECT mc.dst, ms.dst, mt.dst, e.status, e.duration_s, e.cpu_s, e.max_rss_kb, e.output, e.error, mr.dst
+            INSERT INTO main.executions \(try insertColumns("executions", from: "e", ["config_id": "mc.dst", "solution_id": "ms.dst", "test_id": "mt.dst", "run_id": "mr.dst"]))
             \(mapped) JOIN map_runs mr ON mr.src = e.run_id
             WHERE NOT EXISTS (SELECT 1 FROM main.executions m WHERE m.config_id = mc.dst AND m.solution_id = ms.dst AND m.test_id = mt.dst)
             ORDER BY e.id
+            """, &report)
+    }
+
+    /// A model evaluation is the output of one command: the same when its run and time are.
+    private func mergeModelEvaluations(_ report: inout MergeReport) throws {
+        try add("model_evaluations", """
+            INSERT INTO main.model_evaluations \(try insertColumns("model_evaluations", from: "x", ["run_id": "mr.dst", "config_id": "mc.dst"]))
+            FROM src.model_evaluations x JOIN map_runs mr ON mr.src = x.run_id JOIN map_configs mc ON mc.src = x.config_id
+            WHERE NOT EXISTS (SELECT 1 FROM main.model_evaluations m WHERE m.run_id = mr.dst AND m.created_at = x.created_at) ORDER BY x.id
             """, &report)
     }
 
@@ -319,17 +349,15 @@ public struct Merger {
         var added = 0, scores = 0
         for id in new {
             try db.run("""
-                INSERT INTO main.score_runs (run_id, strategy, parameters, config_id, test_kind, final_iteration, problems_scored, problems_skipped, summary, created_at)
-                SELECT mr.dst, s.strategy, s.parameters, mc.dst, s.test_kind, s.final_iteration, s.problems_scored, s.problems_skipped, s.summary, s.created_at
+                INSERT INTO main.score_runs \(try insertColumns("score_runs", from: "s", ["run_id": "mr.dst", "config_id": "mc.dst"]))
                 FROM src.score_runs s JOIN map_runs mr ON mr.src = s.run_id JOIN map_configs mc ON mc.src = s.config_id WHERE s.id = ?
                 """, id)
             let dst = db.lastInsertRowID
             try db.run("INSERT INTO map_score_runs VALUES (?, ?)", id, dst)
             try db.run("""
-                INSERT INTO main.scores (score_run_id, iteration, solution_id, test_id, value)
-                SELECT ?, x.iteration, ms.dst, mt.dst, x.value FROM src.scores x
+                INSERT INTO main.scores \(try insertColumns("scores", from: "x", ["score_run_id": "?1", "solution_id": "ms.dst", "test_id": "mt.dst"])) FROM src.scores x
                 LEFT JOIN map_solutions ms ON ms.src = x.solution_id LEFT JOIN map_tests mt ON mt.src = x.test_id
-                WHERE x.score_run_id = ? AND (ms.dst IS NOT NULL OR mt.dst IS NOT NULL)
+                WHERE x.score_run_id = ?2 AND (ms.dst IS NOT NULL OR mt.dst IS NOT NULL)
                 """, dst, id)
             scores += Int(db.changes)
             added += 1
@@ -375,9 +403,12 @@ public struct Merger {
                 }
                 if dst == nil {
                     try db.run("""
-                        INSERT INTO main.efficiency_runs (run_id, score_run_id, config_id, method, repeat, parameters, summary, created_at)
-                        VALUES (?, ?, ?, ?, ?, json_set(?, '$.shard', NULL, '$.shards', json_array(?)), NULL, ?)
-                        """, run, scoreRun, config, method, repeatCount, parameters, shard, row[8].string!)
+                        INSERT INTO main.efficiency_runs \(try insertColumns("efficiency_runs", from: "e", [
+                            "run_id": "?1", "score_run_id": "?2", "config_id": "?3",
+                            "parameters": "json_set(e.parameters, '$.shard', NULL, '$.shards', json_array(json_extract(e.parameters, '$.shard')))",
+                            "summary": "NULL"]))
+                        FROM src.efficiency_runs e WHERE e.id = ?4
+                        """, run, scoreRun, config, srcID)
                     dst = db.lastInsertRowID
                     added += 1
                 }
@@ -387,9 +418,9 @@ public struct Merger {
                     """, run, scoreRun, row[8].string!, parameters).map(Int64.init)
                 if dst == nil {
                     try db.run("""
-                        INSERT INTO main.efficiency_runs (run_id, score_run_id, config_id, method, repeat, parameters, summary, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, run, scoreRun, config, method, repeatCount, parameters, row[7].string, row[8].string!)
+                        INSERT INTO main.efficiency_runs \(try insertColumns("efficiency_runs", from: "e", ["run_id": "?1", "score_run_id": "?2", "config_id": "?3"]))
+                        FROM src.efficiency_runs e WHERE e.id = ?4
+                        """, run, scoreRun, config, srcID)
                     dst = db.lastInsertRowID
                     added += 1
                 }
@@ -398,19 +429,16 @@ public struct Merger {
         }
         report.added.append(("efficiency_runs", added))
         try add("trusted_tests", """
-            INSERT OR IGNORE INTO main.trusted_tests (efficiency_run_id, problem_id, test_id)
-            SELECT me.dst, mp.dst, mt.dst FROM src.trusted_tests x JOIN map_efficiency_runs me ON me.src = x.efficiency_run_id
+            INSERT OR IGNORE INTO main.trusted_tests \(try insertColumns("trusted_tests", from: "x", ["efficiency_run_id": "me.dst", "problem_id": "mp.dst", "test_id": "mt.dst"])) FROM src.trusted_tests x JOIN map_efficiency_runs me ON me.src = x.efficiency_run_id
             JOIN map_problems mp ON mp.src = x.problem_id JOIN map_tests mt ON mt.src = x.test_id
             """, &report)
         try add("timings", """
-            INSERT OR IGNORE INTO main.timings (efficiency_run_id, solution_id, test_id, repetition, loops, status, cpu_s, wall_s, instructions)
-            SELECT me.dst, ms.dst, mt.dst, x.repetition, x.loops, x.status, x.cpu_s, x.wall_s, x.instructions
+            INSERT OR IGNORE INTO main.timings \(try insertColumns("timings", from: "x", ["efficiency_run_id": "me.dst", "solution_id": "ms.dst", "test_id": "mt.dst"]))
             FROM src.timings x JOIN map_efficiency_runs me ON me.src = x.efficiency_run_id
             JOIN map_solutions ms ON ms.src = x.solution_id JOIN map_tests mt ON mt.src = x.test_id ORDER BY x.id
             """, &report)
         try add("efficiency_results", """
-            INSERT OR IGNORE INTO main.efficiency_results (efficiency_run_id, solution_id, problem_id, status, median, spread, unit, rank)
-            SELECT me.dst, ms.dst, mp.dst, x.status, x.median, x.spread, x.unit, x.rank
+            INSERT OR IGNORE INTO main.efficiency_results \(try insertColumns("efficiency_results", from: "x", ["efficiency_run_id": "me.dst", "solution_id": "ms.dst", "problem_id": "mp.dst"]))
             FROM src.efficiency_results x JOIN map_efficiency_runs me ON me.src = x.efficiency_run_id
             JOIN map_solutions ms ON ms.src = x.solution_id JOIN map_problems mp ON mp.src = x.problem_id
             """, &report)
@@ -433,18 +461,18 @@ public struct Merger {
         var added = 0, pairs = 0
         for id in new {
             try db.run("""
-                INSERT INTO main.pair_sets (name, run_id, score_run_id, efficiency_run_id, policy, summary, created_at)
-                SELECT s.name, mr.dst, msr.dst, me.dst, s.policy, s.summary, s.created_at FROM src.pair_sets s
+                INSERT INTO main.pair_sets \(try insertColumns("pair_sets", from: "s", ["run_id": "mr.dst", "score_run_id": "msr.dst", "efficiency_run_id": "me.dst"]))
+                FROM src.pair_sets s
                 JOIN map_runs mr ON mr.src = s.run_id JOIN map_score_runs msr ON msr.src = s.score_run_id
                 LEFT JOIN map_efficiency_runs me ON me.src = s.efficiency_run_id WHERE s.id = ?
                 """, id)
             let dst = db.lastInsertRowID
             try db.run("INSERT INTO map_pair_sets VALUES (?, ?)", id, dst)
             try db.run("""
-                INSERT INTO main.pairs (pair_set_id, problem_id, kind, chosen_solution_id, rejected_solution_id, chosen_score, rejected_score, margin, metadata)
-                SELECT ?, mp.dst, x.kind, mc.dst, mrj.dst, x.chosen_score, x.rejected_score, x.margin, x.metadata FROM src.pairs x
+                INSERT INTO main.pairs \(try insertColumns("pairs", from: "x", ["pair_set_id": "?1", "problem_id": "mp.dst", "chosen_solution_id": "mc.dst",
+                                                                   "rejected_solution_id": "mrj.dst"])) FROM src.pairs x
                 JOIN map_problems mp ON mp.src = x.problem_id JOIN map_solutions mc ON mc.src = x.chosen_solution_id
-                JOIN map_solutions mrj ON mrj.src = x.rejected_solution_id WHERE x.pair_set_id = ? ORDER BY x.id
+                JOIN map_solutions mrj ON mrj.src = x.rejected_solution_id WHERE x.pair_set_id = ?2 ORDER BY x.id
                 """, dst, id)
             pairs += Int(db.changes)
             added += 1
@@ -452,8 +480,7 @@ public struct Merger {
         report.added.append(("pair_sets", added))
         report.added.append(("pairs", pairs))
         try add("exports", """
-            INSERT INTO main.exports (run_id, pair_set_id, score_run_id, format, split, path, count, sha256, manifest, created_at)
-            SELECT mr.dst, mps.dst, msr.dst, x.format, x.split, x.path, x.count, x.sha256, x.manifest, x.created_at
+            INSERT INTO main.exports \(try insertColumns("exports", from: "x", ["run_id": "mr.dst", "pair_set_id": "mps.dst", "score_run_id": "msr.dst"]))
             FROM src.exports x JOIN map_runs mr ON mr.src = x.run_id
             LEFT JOIN map_pair_sets mps ON mps.src = x.pair_set_id LEFT JOIN map_score_runs msr ON msr.src = x.score_run_id
             -- RL exports name a score run and no pair set (migration 0005).

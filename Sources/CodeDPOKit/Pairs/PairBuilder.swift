@@ -51,41 +51,52 @@ public struct PairBuilder {
                 INSERT INTO pairs (pair_set_id, problem_id, kind, chosen_solution_id, rejected_solution_id, chosen_score, rejected_score, margin, metadata)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            // Candidates of every problem: final score, generated tests passed, code.
-            let rows = try db.rows("""
-                SELECT s.problem_id, s.id, sc.value, s.code,
-                       (SELECT count(*) FROM executions e JOIN tests t ON t.id = e.test_id
-                         WHERE e.config_id = ? AND e.solution_id = s.id AND t.kind = 'generated' AND e.status = 'pass')
-                FROM scores sc JOIN solutions s ON s.id = sc.solution_id
-                WHERE sc.score_run_id = ? AND sc.iteration = ?
-                  AND \(ContaminationFilter.condition(problemColumn: "s.problem_id", allowContaminated: policy.allowContaminated))
-                ORDER BY s.problem_id, s.id
-                """, run.configID, scoreRun, run.finalIteration)
+            // Candidates problem by problem (streamed: one problem in memory): final score,
+            // whether it passes any generated test (the rules only ask passes == 0, so EXISTS
+            // stops at the first pass instead of counting every verdict), code.
+            let candidates = try db.prepare("""
+                SELECT s.problem_id AS problem_id, s.id AS solution_id, sc.value AS score, s.code AS code,
+                       EXISTS (SELECT 1 FROM executions e JOIN tests t ON t.id = e.test_id
+                               WHERE e.config_id = ?1 AND e.solution_id = s.id AND e.status = 'pass' AND t.kind = 'generated') AS passes
+                FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ?2 AND sc.solution_id = s.id AND sc.iteration = ?3
+                WHERE \(ContaminationFilter.condition(problemColumn: "s.problem_id", allowContaminated: policy.allowContaminated))
+                ORDER BY s.problem_id
+                """)
             if !policy.allowContaminated {
                 report.reasons["contaminated"] = try db.int("""
-                    SELECT count(DISTINCT s.problem_id) FROM scores sc JOIN solutions s ON s.id = sc.solution_id
-                    WHERE sc.score_run_id = ? AND sc.iteration = ? AND s.problem_id IN (SELECT problem_id FROM contaminated_problems)
+                    SELECT count(DISTINCT s.problem_id) FROM solutions s
+                    CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
+                    WHERE s.problem_id IN (SELECT problem_id FROM contaminated_problems)
                     """, scoreRun, run.finalIteration)
                 if report.reasons["contaminated"] == 0 { report.reasons["contaminated"] = nil }
             }
-            var byProblem: [(Int64, [Candidate])] = []
-            for row in rows {
-                let candidate = Candidate(solutionID: row[1].int64!, score: row[2].double!, passes: row[4].int!, key: PairRules.key(row[3].string!))
-                if byProblem.last?.0 == row[0].int64 { byProblem[byProblem.count - 1].1.append(candidate) } else { byProblem.append((row[0].int64!, [candidate])) }
-            }
-            report.problems = byProblem.count
-            if policy.correctness {
-                for (problem, candidates) in byProblem {
-                    let (pairs, reasons) = PairRules.correctness(candidates, policy: policy)
-                    for reason in reasons { report.reasons["correctness." + reason.rawValue, default: 0] += 1 }
-                    for pair in pairs {
-                        try insert.execute(report.pairSetID, problem, "correctness", pair.chosen, pair.rejected,
-                                           pair.chosenScore, pair.rejectedScore, pair.margin,
-                                           JSON.object([("strategy", .string(run.strategy))]).text)
-                        report.correctnessPairs += 1
-                    }
+            try candidates.bind([run.configID, scoreRun, Int64(run.finalIteration)])
+            var current: (problem: Int64, candidates: [Candidate])?
+            func pairUp(_ problem: Int64, _ list: [Candidate]) throws {
+                report.problems += 1
+                guard policy.correctness else { return }
+                let (pairs, reasons) = PairRules.correctness(list.sorted { $0.solutionID < $1.solutionID }, policy: policy)
+                for reason in reasons { report.reasons["correctness." + reason.rawValue, default: 0] += 1 }
+                for pair in pairs {
+                    try insert.execute(report.pairSetID, problem, "correctness", pair.chosen, pair.rejected,
+                                       pair.chosenScore, pair.rejectedScore, pair.margin,
+                                       JSON.object([("strategy", .string(run.strategy))]).text)
+                    report.correctnessPairs += 1
                 }
             }
+            let column = Dictionary(uniqueKeysWithValues: candidates.columnNames.enumerated().map { ($1, $0) })
+            try candidates.forEachRow { row in
+                let problem = row.int64(at: column["problem_id"]!)
+                let candidate = Candidate(solutionID: row.int64(at: column["solution_id"]!), score: row.double(at: column["score"]!),
+                                          passes: row.int(at: column["passes"]!), key: PairRules.key(row.string(at: column["code"]!)))
+                if let open = current, open.problem != problem {
+                    try pairUp(open.problem, open.candidates)
+                    current = nil
+                }
+                if current == nil { current = (problem, []) }
+                current!.candidates.append(candidate)
+            }
+            if let open = current { try pairUp(open.problem, open.candidates) }
             if policy.efficiency, let efficiencyRun {
                 let timed = try db.rows("""
                     SELECT r.problem_id, r.solution_id, r.median, coalesce(r.spread, 0), s.code, r.unit

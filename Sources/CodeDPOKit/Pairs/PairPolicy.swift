@@ -158,6 +158,39 @@ public enum PairRules {
     /// The code with comments, blank lines and all spacing removed (strings are kept whole
     /// only approximately: enough to catch the same program reformatted).
     public static func key(_ code: String) -> String {
+        // ASCII without carriage returns (nearly all code): the same key computed on bytes,
+        // many times faster than on Characters (pairs reads every candidate's code).
+        let bytes = Array(code.utf8)
+        guard bytes.contains(where: { $0 >= 0x80 || $0 == 0x0D }) else { return asciiKey(bytes) }
+        return characterKey(code)
+    }
+
+    static func asciiKey(_ bytes: [UInt8]) -> String {
+        let newline: UInt8 = 0x0A, hashSign: UInt8 = 0x23, doubleQuote: UInt8 = 0x22, singleQuote: UInt8 = 0x27
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != newline { end += 1 }
+            var stop = end
+            if let hash = bytes[start..<end].firstIndex(of: hashSign),
+               !bytes[start..<hash].contains(doubleQuote), !bytes[start..<hash].contains(singleQuote) {
+                stop = hash
+            }
+            var wrote = false
+            // Character.isWhitespace within ASCII: tab, line feed, vertical tab, form feed, space.
+            for byte in bytes[start..<stop] where !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0C)) {
+                out.append(byte)
+                wrote = true
+            }
+            if wrote { out.append(newline) }
+            start = end + 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func characterKey(_ code: String) -> String {
         var out = ""
         for line in code.split(separator: "\n") {
             var text = Substring(line)

@@ -40,13 +40,13 @@ public struct ProblemScores {
             throw StoreError("no problem \"\(externalID)\"")
         }
         let verdicts = Set(try db.rows("""
-            SELECT e.solution_id || ':' || e.test_id FROM executions e JOIN solutions s ON s.id = e.solution_id
-            WHERE e.config_id = ? AND s.problem_id = ? AND e.status = 'pass'
+            SELECT e.solution_id || ':' || e.test_id FROM solutions s CROSS JOIN executions e ON e.config_id = ? AND e.solution_id = s.id
+            WHERE s.problem_id = ? AND e.status = 'pass'
             """, configID, problemID).compactMap { $0[0].string })
         var history: [Int64: [Double]] = [:]
         for row in try db.rows("""
-            SELECT sc.solution_id, sc.iteration, sc.value FROM scores sc JOIN solutions s ON s.id = sc.solution_id
-            WHERE sc.score_run_id = ? AND s.problem_id = ? ORDER BY sc.iteration
+            SELECT sc.solution_id, sc.iteration, sc.value FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id
+            WHERE s.problem_id = ? ORDER BY sc.iteration
             """, scoreRun, problemID) {
             history[row[0].int64!, default: []].append(row[2].double!)
         }
@@ -54,7 +54,7 @@ public struct ProblemScores {
             .filter { history[$0[0].int64!] != nil }
         let testRows = try db.rows("""
             SELECT t.id, t.sample_count, t.code, sc.value FROM tests t
-            JOIN scores sc ON sc.test_id = t.id AND sc.score_run_id = ? AND sc.iteration = ?
+            CROSS JOIN scores sc ON sc.test_id = t.id AND sc.score_run_id = ? AND sc.iteration = ?
             WHERE t.problem_id = ? AND t.kind = ? ORDER BY t.id
             """, scoreRun, final, problemID, kind)
         let solutionScores = solutionRows.map { history[$0[0].int64!]!.last! }

@@ -1,0 +1,195 @@
+import Foundation
+
+/// What the report needs from one score run, loaded in bounded memory: verdict totals in
+/// flat arrays indexed by id (one scan of the verdicts, aggregates in SQL), then the scores
+/// one problem at a time, handed to the pure computations in `ReportMath`.
+struct ReportFocus {
+    let db: Database
+    let run: ReportData.ScoreRunInfo
+
+    /// Per solution id: its problem when the run scored it (0: not scored).
+    var problemOfSolution: [Int64] = []
+    /// Per solution id: 1 correct, 0 wrong by the ground truth, -1 unknown.
+    var correct: [Int8] = []
+    /// Per test id: scored solutions passing it, and correct ones among them.
+    var passedBy: [Int32] = []
+    var correctPassing: [Int32] = []
+    /// Per problem id: its correct solutions (known only for complete ground truth).
+    var correctCount: [Int32] = []
+
+    init(db: Database, run: ReportData.ScoreRunInfo) throws {
+        self.db = db
+        self.run = run
+        try loadVerdictTotals()
+    }
+
+    static func dense<T>(_ db: Database, _ sql: String, _ value: T) throws -> [T] {
+        Array(repeating: value, count: (try db.int(sql) ?? 0) + 1)
+    }
+
+    mutating func loadVerdictTotals() throws {
+        problemOfSolution = try Self.dense(db, "SELECT max(id) FROM solutions", 0)
+        correct = try Self.dense(db, "SELECT max(id) FROM solutions", -1)
+        passedBy = try Self.dense(db, "SELECT max(id) FROM tests", 0)
+        correctPassing = passedBy
+        correctCount = try Self.dense(db, "SELECT max(id) FROM problems", 0)
+        try db.prepare("""
+            SELECT s.id AS solution_id, s.problem_id AS problem_id FROM solutions s
+            CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
+            """).rows(binding: [run.id, Int64(run.finalIteration)]) { row in
+            problemOfSolution[Int(row.int64("solution_id"))] = row.int64("problem_id")
+        }
+        // Ground truth, per problem: correct solutions when every scored one has every verdict.
+        let groundTruth = try GroundTruthTable(db: db, configID: run.configID)
+        var byProblem: [Int64: [Int64]] = [:]
+        for solution in problemOfSolution.indices where problemOfSolution[solution] != 0
+            && groundTruth.tests(ofProblem: problemOfSolution[solution]) > 0 {
+            byProblem[problemOfSolution[solution], default: []].append(Int64(solution))
+        }
+        for (problem, solutions) in byProblem {
+            guard let verdicts = ReportMath.correctness(groundTruthTests: groundTruth.tests(ofProblem: problem),
+                                                        judged: solutions.map { groundTruth.judged[Int($0)] }.map(Int.init),
+                                                        passed: solutions.map { groundTruth.passed[Int($0)] }.map(Int.init)) else { continue }
+            for (solution, ok) in zip(solutions, verdicts) {
+                correct[Int(solution)] = ok ? 1 : 0
+                if ok { correctCount[Int(problem)] += 1 }
+            }
+        }
+        // One pass over the passing verdicts (tests without a score are never looked up).
+        let passes = try db.prepare("SELECT solution_id, test_id FROM executions WHERE config_id = ? AND status = 'pass'")
+        let (solutionColumn, testColumn) = (try passes.column("solution_id"), try passes.column("test_id"))
+        try passes.rows(binding: [run.configID]) { row in
+            let solution = Int(row.statement.int64(at: solutionColumn)), test = Int(row.statement.int64(at: testColumn))
+            guard solution < problemOfSolution.count, problemOfSolution[solution] != 0, test < passedBy.count else { return }
+            passedBy[test] += 1
+            if correct[solution] == 1 { correctPassing[test] += 1 }
+        }
+    }
+
+    /// One problem's scored solutions and tests, with their scores at every iteration up to
+    /// the final one (only the final one when `history` is false).
+    struct Slice {
+        var problem: Int64
+        var solutionIDs: [Int64] = []
+        var solutionValues: [[Double]] = []
+        var testIDs: [Int64] = []
+        var testValues: [[Double]] = []
+
+        var finalSolutions: [Double] { solutionValues.map { $0.last ?? 0 } }
+        var finalTests: [Double] { testValues.map { $0.last ?? 0 } }
+    }
+
+    /// Calls `body` with each problem the run scored, in id order.
+    func forEachProblem(history: Bool, _ body: (Slice) throws -> Void) throws {
+        let first = history ? 0 : run.finalIteration
+        let iterations = run.finalIteration - first + 1
+        let solutions = try db.prepare("""
+            SELECT s.id AS id, sc.iteration AS iteration, sc.value AS value FROM solutions s
+            CROSS JOIN scores sc ON sc.score_run_id = ?1 AND sc.solution_id = s.id AND sc.iteration BETWEEN ?2 AND ?3
+            WHERE s.problem_id = ?4
+            """)
+        let tests = try db.prepare("""
+            SELECT t.id AS id, sc.iteration AS iteration, sc.value AS value FROM tests t
+            CROSS JOIN scores sc ON sc.score_run_id = ?1 AND sc.test_id = t.id AND sc.iteration BETWEEN ?2 AND ?3
+            WHERE t.problem_id = ?4
+            """)
+        // Column positions once: these loops read every score of the run.
+        let columns = (id: try solutions.column("id"), iteration: try solutions.column("iteration"), value: try solutions.column("value"))
+        func histories(_ statement: Statement, _ problem: Int64) throws -> (ids: [Int64], values: [[Double]]) {
+            var ids: [Int64] = [], values: [[Double]] = []
+            try statement.rows(binding: [run.id, Int64(first), Int64(run.finalIteration), problem]) { row in
+                let id = row.statement.int64(at: columns.id)
+                if ids.last != id {
+                    ids.append(id)
+                    values.append(Array(repeating: .nan, count: iterations))
+                }
+                values[values.count - 1][Int(row.statement.int64(at: columns.iteration)) - first] = row.statement.double(at: columns.value)
+            }
+            // Rows come solution by solution (the join walks the problem's solutions, then each
+            // one's scores); put them in id order without asking SQL for a sort.
+            let order = ids.indices.sorted { ids[$0] < ids[$1] }
+            return (order.map { ids[$0] }, order.map { ReportMath.fillHoles(values[$0]) })
+        }
+        let problems = try db.prepare("SELECT id FROM problems ORDER BY id")
+        var ids: [Int64] = []
+        try problems.rows(binding: []) { ids.append($0.int64("id")) }
+        for problem in ids {
+            let (solutionIDs, solutionValues) = try histories(solutions, problem)
+            guard !solutionIDs.isEmpty else { continue }
+            let (testIDs, testValues) = try histories(tests, problem)
+            try body(Slice(problem: problem, solutionIDs: solutionIDs, solutionValues: solutionValues, testIDs: testIDs, testValues: testValues))
+        }
+    }
+
+    /// The slice's tests: solutions passing each, and rightness by the ground truth.
+    func testVerdicts(_ slice: Slice) -> (passedBy: [Int], right: [Bool?]) {
+        let correctHere = Int(correctCount[Int(slice.problem)])
+        return (slice.testIDs.map { Int(passedBy[Int($0)]) },
+                slice.testIDs.map { ReportMath.rightness(correctPassing: Int(correctPassing[Int($0)]), correctSolutions: correctHere) })
+    }
+
+    func correctness(of solution: Int64) -> Bool? {
+        switch correct[Int(solution)] {
+        case 1: return true
+        case 0: return false
+        default: return nil
+        }
+    }
+}
+
+/// Per execution config, the ground truth in flat arrays: tests per problem id, and per
+/// solution id its verdicts on them and how many pass (one SQL aggregate for all solutions).
+struct GroundTruthTable {
+    var testsPerProblem: [Int32] = []
+    var judged: [Int32] = []
+    var passed: [Int32] = []
+
+    init(db: Database, configID: Int64) throws {
+        testsPerProblem = try ReportFocus.dense(db, "SELECT max(id) FROM problems", 0)
+        judged = try ReportFocus.dense(db, "SELECT max(id) FROM solutions", 0)
+        passed = judged
+        try db.prepare("SELECT problem_id, count(*) AS tests FROM tests WHERE kind = 'ground_truth' GROUP BY problem_id").rows(binding: []) { row in
+            testsPerProblem[Int(row.int64("problem_id"))] = Int32(row.int64("tests"))
+        }
+        guard testsPerProblem.contains(where: { $0 > 0 }) else { return }
+        try db.prepare("""
+            SELECT s.id AS solution_id, count(e.id) AS judged, coalesce(sum(e.status = 'pass'), 0) AS passed
+            FROM solutions s JOIN tests t ON t.problem_id = s.problem_id AND t.kind = 'ground_truth'
+            LEFT JOIN executions e ON e.config_id = ? AND e.solution_id = s.id AND e.test_id = t.id
+            GROUP BY s.id
+            """).rows(binding: [configID]) { row in
+            let solution = Int(row.int64("solution_id"))
+            judged[solution] = Int32(row.int64("judged"))
+            passed[solution] = Int32(row.int64("passed"))
+        }
+    }
+
+    func tests(ofProblem problem: Int64) -> Int { problem < testsPerProblem.count ? Int(testsPerProblem[Int(problem)]) : 0 }
+}
+
+/// Reading columns by name from the current row of a statement.
+struct NamedRow {
+    let statement: Statement
+    let index: [String: Int]
+
+    func int64(_ name: String) -> Int64 { statement.int64(at: index[name]!) }
+    func double(_ name: String) -> Double { statement.double(at: index[name]!) }
+    func string(_ name: String) -> String? { statement.optionalString(at: index[name]!) }
+    func optionalInt64(_ name: String) -> Int64? { statement.optionalInt64(at: index[name]!) }
+}
+
+extension Statement {
+    /// The position of a result column, for loops that read many rows.
+    func column(_ name: String) throws -> Int {
+        guard let index = columnNames.firstIndex(of: name) else { throw StoreError("no column \(name) in: \(sql)") }
+        return index
+    }
+
+    /// Binds `values` (from the start), then calls `body` with each row, readable by column name.
+    func rows(binding values: [SQLBindable], _ body: (NamedRow) throws -> Void) throws {
+        reset()
+        try bind(values)
+        let index = Dictionary(columnNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        try forEachRow { try body(NamedRow(statement: $0, index: index)) }
+    }
+}
