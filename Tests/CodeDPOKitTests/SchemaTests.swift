@@ -72,7 +72,7 @@ final class SchemaTests: XCTestCase {
     }
 }
 
-/// Migration 0007: one problem's scores at every iteration are index ranges, not a scan of
+/// Migration 0005: one problem's scores at every iteration are index ranges, not a scan of
 /// the score run (what `scores --problem`, the report and the ranking views by problem read).
 final class ScoreIndexTests: XCTestCase {
     func testOneProblemsScoresAreReadThroughTheIndexes() throws {

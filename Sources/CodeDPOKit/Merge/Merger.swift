@@ -133,7 +133,7 @@ public struct Merger {
     /// Tables the merge leaves alone on purpose, and why.
     public static let unmergedTables = [
         "execution_claims": "which running execute holds which solution: work in progress in one database, not data",
-        // Decontamination (migration 0009) is not merged yet: its matches point at problems and
+        // Decontamination (migration 0006) is not merged yet: its matches point at problems and
         // benchmark items by id. Until it is, `codedpo decontaminate` runs again on the output.
         "benchmarks": "not merged yet: run codedpo decontaminate on the merged database",
         "benchmark_items": "not merged yet: run codedpo decontaminate on the merged database",
@@ -483,7 +483,7 @@ public struct Merger {
             INSERT INTO main.exports \(try insertColumns("exports", from: "x", ["run_id": "mr.dst", "pair_set_id": "mps.dst", "score_run_id": "msr.dst"]))
             FROM src.exports x JOIN map_runs mr ON mr.src = x.run_id
             LEFT JOIN map_pair_sets mps ON mps.src = x.pair_set_id LEFT JOIN map_score_runs msr ON msr.src = x.score_run_id
-            -- RL exports name a score run and no pair set (migration 0005).
+            -- RL exports name a score run and no pair set (migration 0004).
             WHERE (x.pair_set_id IS NULL OR mps.dst IS NOT NULL) AND (x.score_run_id IS NULL OR msr.dst IS NOT NULL)
               AND NOT EXISTS (SELECT 1 FROM main.exports m WHERE m.run_id = mr.dst AND m.path = x.path AND m.sha256 = x.sha256) ORDER BY x.id
             """, &report)

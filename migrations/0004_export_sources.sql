@@ -2,7 +2,7 @@
 -- problems with the trusted tests of a score run, so an export may have no pair set. Every
 -- export now names its score run; the format list grows by the three RL formats. SQLite
 -- cannot change a column's constraints in place: the table is rebuilt, keeping every row.
-ALTER TABLE exports RENAME TO exports_before_0005;
+ALTER TABLE exports RENAME TO exports_before_0004;
 
 CREATE TABLE exports (
     id INTEGER PRIMARY KEY,
@@ -22,6 +22,6 @@ CREATE TABLE exports (
 
 INSERT INTO exports (id, run_id, pair_set_id, score_run_id, format, split, path, count, sha256, manifest, created_at)
 SELECT x.id, x.run_id, x.pair_set_id, ps.score_run_id, x.format, x.split, x.path, x.count, x.sha256, x.manifest, x.created_at
-FROM exports_before_0005 x LEFT JOIN pair_sets ps ON ps.id = x.pair_set_id;
+FROM exports_before_0004 x LEFT JOIN pair_sets ps ON ps.id = x.pair_set_id;
 
-DROP TABLE exports_before_0005;
+DROP TABLE exports_before_0004;
