@@ -80,7 +80,7 @@ class Harness(object):
         cfg = {"type": "config", "timeout": 1.0, "load_timeout": 5.0,
                "memory_mb": 1024, "cpu_s": 10, "max_processes": 64,
                "max_file_mb": 16, "max_open_files": 256, "output_limit": 2048,
-               "isolation": "namespace", "tmp_root": None}
+               "test_isolation": "namespace", "tmp_root": None}
         cfg.update(overrides)
         self.cfg = cfg
         self.stderr = tempfile.TemporaryFile()
@@ -199,7 +199,7 @@ class HarnessCase(object):
         self.assertEqual(leftovers, [], "job directories were not removed")
 
     def start(self, **overrides):
-        cfg = {"isolation": self.isolation, "timeout": self.timeout,
+        cfg = {"test_isolation": self.isolation, "timeout": self.timeout,
                "wall_factor": self.wall_factor, "tmp_root": self.tmp_root}
         cfg.update(overrides)
         return Harness(**cfg)

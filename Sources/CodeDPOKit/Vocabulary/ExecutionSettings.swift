@@ -109,7 +109,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             ("wall_factor", JSON(wallFactor)),
             ("memory_mb", JSON(memoryMB)), ("cpu_s", JSON(cpuSeconds)), ("max_processes", JSON(maxProcesses)),
             ("max_file_mb", JSON(maxFileMB)), ("max_open_files", JSON(maxOpenFiles)), ("output_limit", .int(Int64(outputLimit))),
-            ("isolation", .string(testIsolation.rawValue)), ("tmp_root", JSON(tmpRoot)),
+            ("test_isolation", .string(testIsolation.rawValue)), ("tmp_root", JSON(tmpRoot)),
         ])
     }
 

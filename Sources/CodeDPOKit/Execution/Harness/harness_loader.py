@@ -366,7 +366,7 @@ def _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid):
     sys.stderr = sys.__stderr__ = stdio[2]
     for sig in (signal.SIGTERM, signal.SIGHUP):   # the worker's handlers
         _signal(sig, _SIG_DFL)
-    if cfg["isolation"] == "namespace":
+    if cfg["test_isolation"] == "namespace":
         # Orphans of anything a test starts become children of the loader
         # rather than of the worker: "the loader has no child" then means
         # "no process of a test is alive", one cheap waitpid after each test.
@@ -521,7 +521,7 @@ def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, 
             _exit(0)
         runner = _Runner(cfg, sol_globals)
         channel.write('\n{"n":"%s","t":"loaded","cpu":%r}\n' % (nonce, _ptime()))
-        if cfg["isolation"] == "fork":
+        if cfg["test_isolation"] == "fork":
             _run_forked(cfg, runner, tests, channel, nonce, progress)
         else:
             _run_in_namespace(runner, tests, channel, progress, careful)

@@ -7,7 +7,7 @@ Swift -> worker, first line:
    "memory_mb":1024|null,
    "cpu_s":10|null,"max_processes":64|null,"max_file_mb":16|null,
    "max_open_files":256|null,"output_limit":2048,
-   "isolation":"namespace"|"fork","tmp_root":"/tmp/..."|null}
+   "test_isolation":"namespace"|"fork","tmp_root":"/tmp/..."|null}
 worker -> Swift: {"type":"ready","python":sys.executable,"version":"3.11.7",
                   "pid":N,"subreaper":true}
 Swift -> worker: {"type":"job","job":17,"solution":"...",
@@ -254,7 +254,7 @@ def _number(value, default=0.0):
 class _Config(object):
     FIELDS = {"timeout": 1.0, "load_timeout": 5.0, "wall_factor": None, "memory_mb": None, "cpu_s": None,
               "max_processes": None, "max_file_mb": None, "max_open_files": None,
-              "output_limit": 2048, "isolation": "namespace", "tmp_root": None}
+              "output_limit": 2048, "test_isolation": "namespace", "tmp_root": None}
 
     @classmethod
     def parse(cls, msg):
@@ -289,8 +289,8 @@ class _Config(object):
                 cfg[key] = max(1, int(math.ceil(value)))
         if type(cfg["output_limit"]) is not int or cfg["output_limit"] < 0:
             raise ValueError("output_limit must be a non-negative integer")
-        if cfg["isolation"] not in ("namespace", "fork"):
-            raise ValueError("isolation must be \"namespace\" or \"fork\"")
+        if cfg["test_isolation"] not in ("namespace", "fork"):
+            raise ValueError("test_isolation must be \"namespace\" or \"fork\"")
         if cfg["tmp_root"] is not None:
             if type(cfg["tmp_root"]) is not str:
                 raise ValueError("tmp_root must be a string or null")

@@ -533,7 +533,7 @@ class Worker(object):
         # window plus one test's run after the last.
         # (wall_timeout: the limit itself for wall-clock configs, the backstop for CPU-time ones.)
         per_test = cfg["wall_timeout"] + _grace(timeout) + _BATCH_WINDOW
-        if cfg["isolation"] == "fork":
+        if cfg["test_isolation"] == "fork":
             per_test = cfg["wall_timeout"] + 2 * _grace(timeout) + 0.5   # the loader judges first
         loading = True
         index = 0               # the first test without a verdict (once loaded)
@@ -708,7 +708,7 @@ class Worker(object):
             pipe_lost = eof and alive_at_kill
             verdict = _death_verdict(status, usage, cfg["memory_mb"], pipe_lost=pipe_lost)
             if (pipe_lost or (_WIFEXITED(status) and _WEXITSTATUS(status) in (0, _EXIT_PIPE_LOST))) \
-                    and not careful and blamed > index and cfg["isolation"] == "namespace":
+                    and not careful and blamed > index and cfg["test_isolation"] == "namespace":
                 # A test closed or replaced the result pipe somewhere in the
                 # batch (the loader could not report, or wrote elsewhere and
                 # exited): run those tests again, reporting each at once.
