@@ -223,6 +223,13 @@ final class ExportShapesRLTests: XCTestCase {
         let manifest = try JSON.parse(try String(contentsOfFile: hub + "/codedpo.manifest.json", encoding: .utf8))
         XCTAssertEqual(manifest["files"]?.arrayValue?.first?["path"], "data/train.jsonl")
         XCTAssertEqual(manifest["card"], "README.md")
+        XCTAssertTrue(card.contains("- benchmarks: not checked against benchmarks (no `codedpo decontaminate` run)\n"), card)
+        XCTAssertEqual(DatasetCard.decontaminationLine(["decontamination_run": 3, "parameters": ["ngram": 10], "allow_contaminated": false,
+                                                        "contaminated_problems_removed": 2]),
+                       "decontamination run 3, parameters `{\"ngram\":10}`: 2 contaminated problem(s) removed")
+        XCTAssertEqual(DatasetCard.decontaminationLine(["decontamination_run": 3, "parameters": nil, "allow_contaminated": true,
+                                                        "contaminated_problems_kept": 1]),
+                       "decontamination run 3: 1 contaminated problem(s) kept (--allow-contaminated)")
         XCTAssertEqual(DatasetCard.sizeCategory(999), "n<1K")
         XCTAssertEqual(DatasetCard.sizeCategory(93_000), "10K<n<100K")
     }

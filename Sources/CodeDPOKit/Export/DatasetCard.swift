@@ -56,11 +56,27 @@ public enum DatasetCard {
         if let rl = manifest["rl"], !rl.isNull {
             out += "- tests: the generated tests the top-scored solution passes, each with its trust score; problems with fewer than \(rl["min_tests"]?.text ?? "?") trusted tests are left out\n"
         }
+        if let check = manifest["decontamination"], !check.isNull {
+            out += "- benchmarks: " + decontaminationLine(check) + "\n"
+        }
         out += "- export options `\(manifest["options"]?.text ?? "{}")`\n"
         out += "\n## Quality statistics\n\n"
         out += statistics.summaryLines.map { "- \($0)\n" }.joined()
         out += "\nThe full manifest (sha256 of every file, all parameters) is `codedpo.manifest.json` beside this card.\n"
         return out
+    }
+
+    /// What `codedpo decontaminate` removed from (or, with --allow-contaminated, kept in) the
+    /// exported problems, from the manifest's `decontamination` section.
+    static func decontaminationLine(_ check: JSON) -> String {
+        guard let run = check["decontamination_run"], !run.isNull else {
+            return "not checked against benchmarks (no `codedpo decontaminate` run)"
+        }
+        let parameters = check["parameters"].map { $0.isNull ? "" : ", parameters `\($0.text)`" } ?? ""
+        if let kept = check["contaminated_problems_kept"] {
+            return "decontamination run \(run.text)\(parameters): \(kept.text) contaminated problem(s) kept (--allow-contaminated)"
+        }
+        return "decontamination run \(run.text)\(parameters): \(check["contaminated_problems_removed"]?.text ?? "0") contaminated problem(s) removed"
     }
 
     static func usage(_ format: ExportFormat) -> String {
