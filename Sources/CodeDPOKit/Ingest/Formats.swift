@@ -167,7 +167,15 @@ enum FormatReader {
         if let test = try string(item, "test", required: false) {
             tests = try splitCheck(test, entryPoint: entryPoint, names: ["candidate"], context)
         }
-        var extra = try metadata(item, known: humanEvalFields)?.objectValue ?? []
+        let extra = try metadata(item, known: humanEvalFields)?.objectValue ?? []
+        return try problemRecord(item, id: id, prompt: prompt, entryPoint: entryPoint, tests: tests, extra: extra, context)
+    }
+
+    /// A HumanEval-style problem record: the canonical solution kept in its metadata and, for
+    /// HumanEval+ / MBPP+ with `--plus-tests`, the base and plus inputs as labelled tests.
+    static func problemRecord(_ item: JSON, id: String, prompt: String, entryPoint: String, tests: [String],
+                              extra: [(String, JSON)], _ context: FormatContext) throws -> ProblemRecord {
+        var extra = extra
         var labeled: [LabeledTest] = []
         if let canonical = try string(item, "canonical_solution", required: false) {
             extra.insert(("canonical_solution", .string(canonical)), at: 0)
@@ -244,24 +252,8 @@ enum FormatReader {
         } else {
             tests = try splitCheck(try requiredString(item, "test"), entryPoint: entryPoint, names: ["candidate", entryPoint], context)
         }
-        var extra = try metadata(item, known: humanEvalFields.union(["assertion", "atol", "contract"]))?.objectValue ?? []
-        var labeled: [LabeledTest] = []
-        if let canonical = try string(item, "canonical_solution", required: false) {
-            extra.insert(("canonical_solution", .string(canonical)), at: 0)
-            let program = canonical.contains("def \(entryPoint)") ? canonical : prompt + canonical
-            let (made, skipped) = try evalPlusTests(item, entryPoint: entryPoint, program: program, context)
-            labeled = made
-            if skipped > 0 { extra.append(("evalplus_inputs_without_expected_value", .int(Int64(skipped)))) }
-        }
-        var record = ProblemRecord(externalID: id, prompt: prompt, entryPoint: entryPoint, language: "python",
-                                   metadata: extra.isEmpty ? nil : .object(extra), groundTruthTests: tests)
-        if context.expected != nil && item["base_input"] != nil {
-            // evalplus scores with its inputs alone (the check's asserts are the base inputs
-            // compared exactly; base_input compares with atol), so the tests are exactly those.
-            record.groundTruthTests = []
-            record.labeledTests = labeled
-        }
-        return record
+        let extra = try metadata(item, known: humanEvalFields.union(["assertion", "atol", "contract"]))?.objectValue ?? []
+        return try problemRecord(item, id: id, prompt: prompt, entryPoint: entryPoint, tests: tests, extra: extra, context)
     }
 
     // MARK: CodeT
