@@ -13,6 +13,7 @@ enum StrategyName: String, CaseIterable, ExpressibleByArgument {
     case b4
     case mbrExec = "mbr-exec"
     case softB4 = "soft-b4"
+    case softB4Outcomes = "soft-b4-outcomes"
 }
 
 struct ScoreCommand: ParsableCommand {
@@ -31,16 +32,19 @@ struct ScoreCommand: ParsableCommand {
               pass-count       number of generated tests passed (the paper's sort baseline)
               all-tests        1 if every generated test passes, else 0 (the paper's filter)
               random           seeded uniform scores (--seed), the floor every ranking must beat
-              consensus        codedpo's soft dual agreement: support from every solution in
-                               proportion to Jaccard(pass sets)^gamma (--gamma, 4), score =
-                               tests passed x sqrt(support)
               b4               B4 (ASE 2024): each distinct pass pattern is a hypothesis scored by
                                its log Beta-Bernoulli posterior; --alpha (1e3), --beta0 (1e4; the
                                paper tries 1e4,1e5,1e6; a comma list makes a grid)
               mbr-exec         MBR-exec: samples with the identical pass pattern (B4's baseline;
                                B4's other baseline, MaxPass, is pass-count)
-              soft-b4          codedpo's: B4 with consensus's soft support (--gamma) and no
-                               hypothesis that passes nothing; best top-1 on the dev data (README)
+              soft-b4-outcomes codedpo's: soft-b4's hypotheses, and among solutions tied there the
+                               ones whose outcome on every test (pass, or how it failed) the most
+                               samples share first; best top-1 on the dev data (README)
+            Retired (still scored by name, not by --all-strategies; beaten by soft-b4-outcomes):
+              consensus        soft dual agreement: support from every solution in proportion to
+                               Jaccard(pass sets)^gamma (--gamma, 4), score = tests passed x sqrt(support)
+              soft-b4          B4 with consensus's soft support (--gamma) and no hypothesis that
+                               passes nothing
             Sample multiplicity counts: a solution sampled k times weighs as k samples.
 
             Examples:
@@ -54,7 +58,7 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, consensus, b4, mbr-exec, soft-b4.")
+    @Option(name: .long, help: "Strategy: self-validation, codet, pass-count, all-tests, random, b4, mbr-exec, soft-b4-outcomes (retired: consensus, soft-b4).")
     var strategy: StrategyName?
 
     @Flag(name: .long, help: "One score run per strategy, with default parameters.")
@@ -72,13 +76,13 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Count each distinct solution and test once, ignoring how often it was sampled.")
     var noMultiplicity = false
 
-    @Option(name: .long, help: "Similarity exponent of consensus and soft-b4 (large: exact pass patterns only).")
+    @Option(name: .long, help: "Similarity exponent of soft-b4-outcomes, soft-b4 and consensus (large: exact pass patterns only).")
     var gamma = 4.0
 
-    @Option(name: .long, help: "B4's prior alpha on the shares of correct tests and samples (b4, soft-b4).")
+    @Option(name: .long, help: "B4's prior alpha on the shares of correct tests and samples (b4, soft-b4-outcomes, soft-b4).")
     var alpha = 1e3
 
-    @Option(name: .long, help: "B4's prior beta0 against wrong code passing wrong tests (b4, soft-b4); a comma list makes a grid.")
+    @Option(name: .long, help: "B4's prior beta0 against wrong code passing wrong tests (b4, soft-b4-outcomes, soft-b4); a comma list makes a grid.")
     var beta0 = "1e4"
 
     @Option(name: .long, help: "Seed of the random strategy.")

@@ -22,7 +22,7 @@ final class DemoCLITests: XCTestCase {
         let statuses = Set(try value("SELECT DISTINCT status FROM executions").split(separator: "\n").map(String.init))
         XCTAssertTrue(statuses.isSuperset(of: ["pass", "fail", "error", "timeout", "load_error"]), "\(statuses)")
         XCTAssertEqual(try value("SELECT group_concat(strategy) FROM (SELECT DISTINCT strategy FROM score_runs ORDER BY strategy)"),
-                       "\"all-tests,b4,codet,consensus,mbr-exec,pass-count,random,self-validation,soft-b4\"")
+                       "\"all-tests,b4,codet,mbr-exec,pass-count,random,self-validation,soft-b4-outcomes\"")
         XCTAssertEqual(try value("SELECT count(*) > 0 FROM efficiency_results WHERE status = 'ranked'"), "1")
         XCTAssertEqual(try value("SELECT count(*) > 0 FROM trusted_tests"), "1")
         XCTAssertEqual(try value("SELECT count(DISTINCT format) FROM exports WHERE count > 0"), "6")

@@ -39,7 +39,8 @@ final class ScoreRunnerTests: XCTestCase {
 
     /// A problem whose solutions pass tests as `rows` says (1 = pass); returns solution ids.
     @discardableResult
-    func problem(_ name: String, _ rows: [[Int]], groundTruth: [Bool]? = nil, counts: [Int]? = nil) throws -> [Int64] {
+    /// `errors[i][j]`: the message stored with a failing verdict.
+    func problem(_ name: String, _ rows: [[Int]], groundTruth: [Bool]? = nil, counts: [Int]? = nil, errors: [[String?]]? = nil) throws -> [Int64] {
         try db.run("INSERT INTO problems (external_id, content_hash, prompt, run_id) VALUES (?, ?, 'p', ?)", name, SHA256.hex(name), runID)
         let problem = db.lastInsertRowID
         let testCount = rows.first?.count ?? 0
@@ -60,8 +61,8 @@ final class ScoreRunnerTests: XCTestCase {
             let solution = db.lastInsertRowID
             solutions.append(solution)
             for (j, pass) in row.enumerated() {
-                try db.run("INSERT INTO executions (config_id, solution_id, test_id, status, run_id) VALUES (?, ?, ?, ?, ?)",
-                           configID, solution, tests[j], pass == 1 ? "pass" : "fail", runID)
+                try db.run("INSERT INTO executions (config_id, solution_id, test_id, status, error, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                           configID, solution, tests[j], pass == 1 ? "pass" : "fail", errors?[i][j], runID)
             }
             if let gt, let correct = groundTruth?[i] {
                 try db.run("INSERT INTO executions (config_id, solution_id, test_id, status, run_id) VALUES (?, ?, ?, ?, ?)",
@@ -121,13 +122,14 @@ final class ScoreRunnerTests: XCTestCase {
         XCTAssertEqual(perProblem, [.integer(Int64(report.finalIteration)), .integer(Int64(report.finalIteration))])
     }
 
-    /// B4, MBR-exec and soft-b4 runs are score runs like any other: the pair builder takes
-    /// their (negative, for the B4 family) scores and the report's strategy chart lists them.
+    /// B4, MBR-exec, soft-b4 and soft-b4-outcomes runs are score runs like any other: the pair
+    /// builder takes their (negative, for the B4 family) scores and the report's strategy
+    /// chart lists them.
     func testNewStrategiesFeedPairsAndTheReport() throws {
         // The correct solution passes every test; the wrong cluster of two passes the first two.
         let ids = try problem("N1", [[1, 1, 1, 1], [1, 1, 1, 0]], groundTruth: [true, false], counts: [1, 2])
         var runs: [Int64] = []
-        for strategy in [B4(), MBRExec(), SoftB4()] as [ScoringStrategy] {
+        for strategy in [B4(), MBRExec(), SoftB4(), SoftB4Outcomes()] as [ScoringStrategy] {
             runs.append(try ScoreRunner(db: db, runID: runID, configID: configID).run(strategy).scoreRunID)
         }
         let b4Pairs = try PairBuilder(db: db, runID: runID).build(name: "b4", scoreRun: runs[0], efficiencyRun: nil, policy: PairPolicy())
@@ -135,9 +137,28 @@ final class ScoreRunnerTests: XCTestCase {
         XCTAssertEqual(try db.rows("SELECT chosen_solution_id, rejected_solution_id FROM pairs WHERE pair_set_id = (SELECT id FROM pair_sets WHERE name = 'b4')").first?.values,
                        [.integer(ids[0]), .integer(ids[1])], "B4 chooses the solution passing every test")
         let data = try ReportData.load(db)
-        XCTAssertEqual(Set(data.strategies.map(\.run.strategy)), ["b4", "mbr-exec", "soft-b4"])
+        XCTAssertEqual(Set(data.strategies.map(\.run.strategy)), ["b4", "mbr-exec", "soft-b4", "soft-b4-outcomes"])
+        XCTAssertEqual(data.strategies.first { $0.run.strategy == "soft-b4-outcomes" }?.topPassRate, 1)
         XCTAssertEqual(data.strategies.first { $0.run.strategy == "b4" }?.topPassRate, 1)
         XCTAssertEqual(data.strategies.first { $0.run.strategy == "mbr-exec" }?.topPassRate, 0, "MBR-exec takes the larger cluster")
+    }
+
+    /// The loader reads how each verdict failed for soft-b4-outcomes: three solutions pass
+    /// test 1 and fail test 2, the two correct ones with the same value, the wrong one with
+    /// None. soft-b4 ties all three (top-1 2/3); soft-b4-outcomes puts the two first.
+    func testSoftB4OutcomesReadsTheFailureMessages() throws {
+        let assert7 = "AssertionError: assert 5 == 7 (test line 1)"
+        let ids = try problem("O1", [[1, 0], [1, 0], [1, 0]], groundTruth: [true, false, true],
+                              errors: [[nil, assert7], [nil, "AssertionError: assert None == 7 (test line 1)"], [nil, assert7]])
+        let loader = MatrixLoader(db: db, configID: configID)
+        let (plain, _) = try loader.matrix(problem: try db.int("SELECT problem_id FROM solutions WHERE id = ?", ids[0]).map(Int64.init)!)
+        XCTAssertNil(plain.outcomes, "pass/fail strategies do not read messages")
+        let runner = ScoreRunner(db: db, runID: runID, configID: configID)
+        let soft = try runner.run(SoftB4())
+        let outcomes = try runner.run(SoftB4Outcomes())
+        let evaluator = Evaluator(db: db)
+        XCTAssertEqual(try evaluator.evaluate(scoreRun: soft.scoreRunID).topPassRate, 2.0 / 3, accuracy: 1e-9)
+        XCTAssertEqual(try evaluator.evaluate(scoreRun: outcomes.scoreRunID).topPassRate, 1)
     }
 
     func testEvaluationAgainstGroundTruthAndComparison() throws {

@@ -8,21 +8,30 @@ public struct PassMatrix: Sendable, Equatable {
     public let testCounts: [Int]
     /// passes[i * tests.count + j]: solution i passes test j.
     public let passes: [Bool]
+    /// outcomes[i * tests.count + j]: how solution i ended on test j, as an id of its
+    /// `OutcomeSignature` within this problem (0: passed; equal ids: the same failure). Loaded
+    /// only for strategies that read it (`ScoringStrategy.usesOutcomes`); nil otherwise.
+    public let outcomes: [Int32]?
 
-    public init(solutions: [Int64], tests: [Int64], solutionCounts: [Int]? = nil, testCounts: [Int]? = nil, passes: [Bool]) {
+    public init(solutions: [Int64], tests: [Int64], solutionCounts: [Int]? = nil, testCounts: [Int]? = nil, passes: [Bool],
+                outcomes: [Int32]? = nil) {
         precondition(passes.count == solutions.count * tests.count, "pass matrix has the wrong size")
+        precondition(outcomes.map { $0.count == passes.count } ?? true, "outcome matrix has the wrong size")
         self.solutions = solutions
         self.tests = tests
         self.solutionCounts = solutionCounts ?? Array(repeating: 1, count: solutions.count)
         self.testCounts = testCounts ?? Array(repeating: 1, count: tests.count)
         self.passes = passes
+        self.outcomes = outcomes
     }
 
     /// A matrix from rows of 0/1 (for tests and examples): rows[i][j] = solution i passes test j.
-    public init(_ rows: [[Int]], solutionCounts: [Int]? = nil, testCounts: [Int]? = nil) {
+    /// With `outcomes`, rows of outcome ids instead (0 = pass, equal ids = the same failure).
+    public init(_ rows: [[Int]], solutionCounts: [Int]? = nil, testCounts: [Int]? = nil, outcomes: [[Int]]? = nil) {
         let columns = rows.first?.count ?? 0
         self.init(solutions: (0..<rows.count).map { Int64($0 + 1) }, tests: (0..<columns).map { Int64($0 + 1) },
-                  solutionCounts: solutionCounts, testCounts: testCounts, passes: rows.flatMap { $0.map { $0 != 0 } })
+                  solutionCounts: solutionCounts, testCounts: testCounts, passes: rows.flatMap { $0.map { $0 != 0 } },
+                  outcomes: outcomes.map { $0.flatMap { $0.map { Int32($0) } } })
     }
 
     public var solutionCount: Int { solutions.count }

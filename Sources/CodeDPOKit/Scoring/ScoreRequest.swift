@@ -15,7 +15,7 @@ public struct ScoreRequest: Sendable, Equatable {
     public var noMultiplicity = false
     public var gamma = 4.0
     public var seed: UInt64 = 0
-    /// B4's priors (b4, soft-b4): alpha on the shares of correct tests and samples, beta0
+    /// B4's priors (b4, soft-b4-outcomes, soft-b4): alpha on the shares of correct tests and samples, beta0
     /// (a comma list makes a grid) against a wrong sample passing a wrong test.
     public var alpha = 1e3
     public var beta0 = "1e4"
@@ -23,7 +23,11 @@ public struct ScoreRequest: Sendable, Equatable {
     public var executionConfig: Int64?
 
     /// Every strategy, in the order `--all-strategies` runs them.
-    public static let strategyNames = ["self-validation", "codet", "pass-count", "all-tests", "random", "consensus", "b4", "mbr-exec", "soft-b4"]
+    public static let strategyNames = ["self-validation", "codet", "pass-count", "all-tests", "random", "b4", "mbr-exec", "soft-b4-outcomes"]
+    /// Retired: beaten on every development dataset by `soft-b4-outcomes` (README, "Ranking
+    /// strategies on real data"). Still scored by name, for existing pipelines and pair sets;
+    /// `--all-strategies` no longer runs them.
+    public static let retiredStrategyNames = ["consensus", "soft-b4"]
 
     public init() {}
 
@@ -49,13 +53,13 @@ public struct ScoreRequest: Sendable, Equatable {
         guard alpha > 0, alpha.isFinite else { throw UsageError("--alpha takes a positive number, e.g. 1e3") }
         let b4 = beta0s.map { B4(alpha: alpha, beta0: $0, multiplicity: !noMultiplicity) as ScoringStrategy }
         let softB4 = beta0s.map { SoftB4(alpha: alpha, beta0: $0, gamma: gamma, multiplicity: !noMultiplicity) as ScoringStrategy }
+        let softB4Outcomes = beta0s.map { SoftB4Outcomes(alpha: alpha, beta0: $0, gamma: gamma, multiplicity: !noMultiplicity) as ScoringStrategy }
         let selfValidation = dampings.flatMap { d in
             counts.map { SelfValidation(damping: d, iterations: $0, tolerance: tolerance, multiplicity: !noMultiplicity) as ScoringStrategy }
         }
         if allStrategies {
-            return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed),
-                                     Consensus(gamma: gamma, multiplicity: !noMultiplicity)] + b4
-                + [MBRExec(multiplicity: !noMultiplicity)] + softB4
+            return selfValidation + [DualAgreement(), PassCount(), AllTests(), RandomScores(seed: seed)] + b4
+                + [MBRExec(multiplicity: !noMultiplicity)] + softB4Outcomes
         }
         switch strategy {
         case "self-validation": return selfValidation
@@ -67,8 +71,9 @@ public struct ScoreRequest: Sendable, Equatable {
         case "b4": return b4
         case "mbr-exec": return [MBRExec(multiplicity: !noMultiplicity)]
         case "soft-b4": return softB4
+        case "soft-b4-outcomes": return softB4Outcomes
         case nil: throw UsageError("choose --strategy NAME or --all-strategies")
-        case let other?: throw UsageError("--strategy \(other) is not a strategy; the strategies are \(Self.strategyNames.joined(separator: ", "))")
+        case let other?: throw UsageError("--strategy \(other) is not a strategy; the strategies are \((Self.strategyNames + Self.retiredStrategyNames).joined(separator: ", "))")
         }
     }
 

@@ -56,7 +56,9 @@ public struct MatrixLoader {
     }
 
     /// The matrix of one problem, and how many of its pairs have no verdict (read as fail).
-    public func matrix(problem: Int64) throws -> (PassMatrix, missing: Int) {
+    /// With `outcomes`, also how each verdict ended (`OutcomeSignature`), which reads the
+    /// verdicts' messages and not only the status index.
+    public func matrix(problem: Int64, outcomes readOutcomes: Bool = false) throws -> (PassMatrix, missing: Int) {
         let solutions = try db.rows("SELECT id, sample_count FROM solutions WHERE problem_id = ? ORDER BY id", problem)
         let tests = try db.rows("SELECT id, sample_count FROM tests WHERE problem_id = ? AND kind = ? ORDER BY id", problem, testKind.rawValue)
         let solutionIDs = solutions.map { $0[0].int64! }
@@ -64,8 +66,13 @@ public struct MatrixLoader {
         var column: [Int64: Int] = [:]
         for (j, id) in testIDs.enumerated() { column[id] = j }
         var passes = [Bool](repeating: false, count: solutionIDs.count * testIDs.count)
+        var interner = OutcomeSignature.Interner()
+        let missingOutcome = interner.id("missing")
+        var outcomes = readOutcomes ? [Int32](repeating: missingOutcome, count: passes.count) : nil
         var seen = 0
-        let verdicts = try db.prepare("SELECT test_id, status = 'pass' FROM executions WHERE config_id = ? AND solution_id = ?")
+        let verdicts = try db.prepare(readOutcomes
+            ? "SELECT test_id, status = 'pass', status, error FROM executions WHERE config_id = ? AND solution_id = ?"
+            : "SELECT test_id, status = 'pass' FROM executions WHERE config_id = ? AND solution_id = ?")
         for (i, solution) in solutionIDs.enumerated() where !testIDs.isEmpty {
             try verdicts.bind(configID, at: 1)
             try verdicts.bind(solution, at: 2)
@@ -73,11 +80,14 @@ public struct MatrixLoader {
                 guard let j = column[row.int64(at: 0)] else { return }
                 seen += 1
                 if row.int64(at: 1) != 0 { passes[i * testIDs.count + j] = true }
+                if readOutcomes {
+                    outcomes![i * testIDs.count + j] = interner.id(OutcomeSignature.of(status: row.string(at: 2), error: row.optionalString(at: 3)))
+                }
             }
         }
         let matrix = PassMatrix(solutions: solutionIDs, tests: testIDs,
                                 solutionCounts: solutions.map { max(1, $0[1].int ?? 1) },
-                                testCounts: tests.map { max(1, $0[1].int ?? 1) }, passes: passes)
+                                testCounts: tests.map { max(1, $0[1].int ?? 1) }, passes: passes, outcomes: outcomes)
         return (matrix, solutionIDs.count * testIDs.count - seen)
     }
 }
@@ -141,7 +151,7 @@ public struct ScoreRunner {
                 results.removeAll()
             }
             for problem in try loader.problemIDs() {
-                let (matrix, missing) = try loader.matrix(problem: problem)
+                let (matrix, missing) = try loader.matrix(problem: problem, outcomes: strategy.usesOutcomes)
                 report.missingVerdicts += missing
                 if matrix.solutionCount == 0 {
                     report.problemsWithoutSolutions += 1

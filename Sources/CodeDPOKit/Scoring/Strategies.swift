@@ -6,6 +6,13 @@ public protocol ScoringStrategy: Sendable {
     /// Parameters as stored in `score_runs.parameters`.
     var parameters: JSON { get }
     func score(_ matrix: PassMatrix) -> ScoreResult
+    /// Whether `score` reads `PassMatrix.outcomes` (how each failure happened), which the
+    /// loader then reads from the verdicts' messages; most strategies need pass/fail only.
+    var usesOutcomes: Bool { get }
+}
+
+extension ScoringStrategy {
+    public var usesOutcomes: Bool { false }
 }
 
 /// The initial iteration: every score 1.
