@@ -187,4 +187,23 @@ final class ScoreRunnerTests: XCTestCase {
         XCTAssertEqual(versusRandom.topPassRates?.second, randomReport.topPassRate)
         XCTAssertEqual(versusRandom.topDifference?.interval.difference ?? .nan, 1 - randomReport.topPassRate, accuracy: 1e-12)
     }
+
+    func testEvaluationCountsProblemsWithoutGroundTruthAndMissingVerdicts() throws {
+        try problem("G1", [[1, 1], [0, 1]], groundTruth: [true, false])
+        try problem("G2", [[1], [0]])  // no ground-truth test: counted, not evaluated
+        let g3 = try problem("G3", [[1, 0], [1, 1], [0, 0]], groundTruth: [false, true, false])
+        // G3's first solution loses its ground-truth verdict: one missing, and it is not correct.
+        try db.run("DELETE FROM executions WHERE solution_id = ? AND test_id IN (SELECT id FROM tests WHERE kind = 'ground_truth')", g3[0])
+        let sv = try ScoreRunner(db: db, runID: runID, configID: configID).run(SelfValidation())
+        let evaluator = Evaluator(db: db)
+        XCTAssertEqual(try evaluator.missingGroundTruth(scoreRun: sv.scoreRunID), 1)
+        let report = try evaluator.evaluate(scoreRun: sv.scoreRunID)
+        XCTAssertEqual(report.problems, 2)
+        XCTAssertEqual(report.problemsWithoutGroundTruth, 1)
+        XCTAssertEqual(report.missingGroundTruthVerdicts, 1)
+        XCTAssertEqual(report.randomPassRate, (1.0 / 2 + 1.0 / 3) / 2, accuracy: 1e-12)
+        XCTAssertEqual(Set(report.problemTopPassRates.keys).count, 2, "outcomes keep their problem ids")
+        // A second evaluator reads the same ground truth afresh: the same numbers.
+        XCTAssertEqual(try Evaluator(db: db).evaluate(scoreRun: sv.scoreRunID).topPassRate, report.topPassRate)
+    }
 }

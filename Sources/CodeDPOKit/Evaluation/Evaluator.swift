@@ -105,65 +105,93 @@ public struct EvaluationReport: Sendable {
 
 /// Holds a score run against the ground-truth tests' verdicts under the same config. It
 /// reads only: the ground-truth verdicts must exist (`codedpo eval` runs them first).
+/// Each config's ground-truth verdicts are summed once per evaluator (`GroundTruthTable`), and
+/// each run's final scores are streamed problem by problem: memory is a few bytes per id plus
+/// one problem, and time is linear in the scored solutions.
 public struct Evaluator {
     public let db: Database
+    private let tables = TableCache()
+
+    /// The ground-truth tables read so far, by execution config.
+    private final class TableCache {
+        var byConfig: [Int64: GroundTruthTable] = [:]
+    }
 
     public init(db: Database) { self.db = db }
 
     public func scoreRun(_ id: Int64) throws -> ScoreRunRecord { try ScoreRunRecord.load(db, id) }
 
+    func groundTruth(configID: Int64) throws -> GroundTruthTable {
+        if let table = tables.byConfig[configID] { return table }
+        let table = try GroundTruthTable(db: db, configID: configID)
+        tables.byConfig[configID] = table
+        return table
+    }
+
     /// Ground-truth (solution, test) pairs of the scored problems that have no verdict yet.
     public func missingGroundTruth(scoreRun id: Int64) throws -> Int {
         let run = try scoreRun(id)
-        return try db.int("""
-            SELECT count(*) FROM solutions s
-            CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
-            JOIN tests t ON t.problem_id = s.problem_id AND t.kind = 'ground_truth'
-            WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.config_id = ? AND e.solution_id = s.id AND e.test_id = t.id)
-            """, id, run.finalIteration, run.configID) ?? 0
+        let table = try groundTruth(configID: run.configID)
+        var missing = 0
+        try Self.forEachScored(db, run: run) { problem, solution, _, _ in missing += table.missing(solution: solution, problem: problem) }
+        return missing
     }
 
     public func evaluate(scoreRun id: Int64) throws -> EvaluationReport {
         let run = try scoreRun(id)
-        let rows = try db.rows("""
-            SELECT s.problem_id, sc.value, s.sample_count,
-                   (SELECT count(*) FROM tests t WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth') AS gt,
-                   (SELECT count(*) FROM tests t CROSS JOIN executions e ON e.config_id = ?1 AND e.solution_id = s.id AND e.test_id = t.id
-                     WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth' AND e.status = 'pass') AS passed,
-                   (SELECT count(*) FROM tests t CROSS JOIN executions e ON e.config_id = ?1 AND e.solution_id = s.id AND e.test_id = t.id
-                     WHERE t.problem_id = s.problem_id AND t.kind = 'ground_truth') AS judged
-            FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ?2 AND sc.solution_id = s.id AND sc.iteration = ?3
-            ORDER BY s.problem_id, s.id
-            """, run.configID, id, run.finalIteration)
+        return try Self.evaluate(db, run: run, groundTruth: try groundTruth(configID: run.configID))
+    }
+
+    /// Every scored solution of the run at its final iteration, problem by problem (the
+    /// solutions index gives that order without a sort; within a problem, any order).
+    static func forEachScored(_ db: Database, run: ScoreRunRecord,
+                              _ body: (_ problem: Int64, _ solution: Int64, _ samples: Int, _ score: Double) throws -> Void) throws {
+        let statement = try db.prepare("""
+            SELECT s.problem_id AS problem_id, s.id AS solution_id, s.sample_count AS samples, sc.value AS score
+            FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
+            ORDER BY s.problem_id
+            """)
+        let columns = (problem: try statement.column("problem_id"), solution: try statement.column("solution_id"),
+                       samples: try statement.column("samples"), score: try statement.column("score"))
+        try statement.rows(binding: [run.id, Int64(run.finalIteration)]) { row in
+            try body(row.statement.int64(at: columns.problem), row.statement.int64(at: columns.solution),
+                     row.statement.int(at: columns.samples), row.statement.double(at: columns.score))
+        }
+    }
+
+    /// One run held against a ground-truth table: per problem with ground truth, its scored
+    /// solutions in id order with final score, sample weight and correctness.
+    static func evaluate(_ db: Database, run: ScoreRunRecord, groundTruth: GroundTruthTable) throws -> EvaluationReport {
         var outcomes: [ProblemOutcome] = []
-        var withoutGroundTruth = Set<Int64>()
+        var withoutGroundTruth = 0
         var missing = 0
         var current: Int64?
-        var outcome = ProblemOutcome(scores: [], correct: [], weights: [])
+        var entries: [(solution: Int64, score: Double, samples: Int)] = []
         func close() {
-            if current != nil && !outcome.scores.isEmpty { outcomes.append(outcome) }
-            outcome = ProblemOutcome(scores: [], correct: [], weights: [])
+            guard let problem = current, !entries.isEmpty else { return }
+            entries.sort { $0.solution < $1.solution }
+            outcomes.append(ProblemOutcome(scores: entries.map(\.score),
+                                           correct: entries.map { groundTruth.correct(solution: $0.solution, problem: problem) },
+                                           weights: entries.map { Double(max(1, $0.samples)) }, problem: problem))
+            entries.removeAll(keepingCapacity: true)
         }
-        for row in rows {
-            let problem = row[0].int64!
-            let groundTruth = row[3].int!
-            if groundTruth == 0 {
-                withoutGroundTruth.insert(problem)
-                continue
+        var lastWithout: Int64?
+        try forEachScored(db, run: run) { problem, solution, samples, score in
+            guard groundTruth.tests(ofProblem: problem) > 0 else {
+                if lastWithout != problem { withoutGroundTruth += 1 }
+                lastWithout = problem
+                return
             }
             if problem != current {
                 close()
                 current = problem
-                outcome.problem = problem
             }
-            missing += groundTruth - row[5].int!
-            outcome.scores.append(row[1].double!)
-            outcome.correct.append(row[4].int! == groundTruth)
-            outcome.weights.append(Double(max(1, row[2].int!)))
+            missing += groundTruth.missing(solution: solution, problem: problem)
+            entries.append((solution, score, samples))
         }
         close()
-        var report = EvaluationReport.summarize(outcomes, run: id, strategy: run.strategy, parameters: run.parameters)
-        report.problemsWithoutGroundTruth = withoutGroundTruth.count
+        var report = EvaluationReport.summarize(outcomes, run: run.id, strategy: run.strategy, parameters: run.parameters)
+        report.problemsWithoutGroundTruth = withoutGroundTruth
         report.missingGroundTruthVerdicts = missing
         return report
     }

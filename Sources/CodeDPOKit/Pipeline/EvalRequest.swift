@@ -18,7 +18,7 @@ public struct EvalRequest: Sendable {
         var db = try Workspace.openForReading(path: path)
         let runs = scoreRuns.isEmpty ? try db.rows("SELECT id FROM score_runs ORDER BY id").compactMap { $0[0].int64 } : scoreRuns
         guard !runs.isEmpty else { throw StoreError("no score runs yet: run `codedpo score` first") }
-        let evaluator = Evaluator(db: db)
+        var evaluator = Evaluator(db: db)
         // Ground-truth verdicts each config still needs, run once per config.
         var configsToRun: [Int64: Int] = [:]
         for id in runs {
@@ -46,7 +46,9 @@ public struct EvalRequest: Sendable {
                 if report.interrupted { throw Interrupted() }
             }
             db = try Workspace.openForReading(path: path)
+            evaluator = Evaluator(db: db)  // the ground truth it summed has changed
         }
-        return try runs.map { try Evaluator(db: db).evaluate(scoreRun: $0) }
+        // One evaluator for every run: each config's ground truth is summed once.
+        return try runs.map { try evaluator.evaluate(scoreRun: $0) }
     }
 }

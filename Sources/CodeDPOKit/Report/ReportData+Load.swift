@@ -8,6 +8,7 @@ extension ReportData {
         formatter.formatOptions = [.withInternetDateTime]
         var data = ReportData(databasePath: db.path, generatedAt: formatter.string(from: options.generatedAt))
         try data.loadCounts(db)
+        let evaluator = Evaluator(db: db)
         data.scoreRuns = try db.rows("""
             SELECT id, strategy, parameters, config_id, test_kind, final_iteration, problems_scored, created_at
             FROM score_runs ORDER BY id
@@ -29,7 +30,7 @@ extension ReportData {
         if let run = data.scoreRun {
             data.pairSet = try db.rows("SELECT name FROM pair_sets WHERE score_run_id = ? ORDER BY id DESC LIMIT 1", run.id).first?["name"].string
             let iterative = run.strategy == "self-validation" && run.finalIteration > 0
-            let focus = try ReportFocus(db: db, run: run)
+            let focus = try ReportFocus(db: db, run: run, groundTruth: try evaluator.groundTruth(configID: run.configID))
             let pairsPerProblem = try data.correctnessPairCounts(db)
             var candidates: [ReportMath.MatrixCandidate] = []
             var convergence = iterative ? ReportMath.ConvergenceTotals(iterations: run.finalIteration + 1, trajectoryLimit: options.trajectories) : nil
@@ -51,7 +52,8 @@ extension ReportData {
             if let convergence {
                 data.convergence = try Self.convergence(db, run: run, totals: convergence)
             } else if let other = data.scoreRuns.last(where: { $0.strategy == "self-validation" && $0.finalIteration > 0 }) {
-                data.convergence = try Self.convergence(db, run: other, trajectories: options.trajectories)
+                data.convergence = try Self.convergence(db, run: other, groundTruth: try evaluator.groundTruth(configID: other.configID),
+                                                        trajectories: options.trajectories)
             } else {
                 data.convergenceNote = "\(run.label) is not iterative, and there is no self-validation run: "
                     + "run `codedpo score --strategy self-validation` to see convergence"
@@ -72,7 +74,7 @@ extension ReportData {
             let limit = options.problems.isEmpty ? options.matrices : options.problems.count
             data.problems = try chosen.prefix(max(limit, 0)).compactMap { try Self.matrix(db, focus: focus, candidate: $0, pairSet: data.pairSet) }
         }
-        try data.loadStrategies(db)
+        try data.loadStrategies(db, evaluator: evaluator)
         try data.loadEfficiency(db)
         return data
     }
@@ -91,8 +93,8 @@ extension ReportData {
     }
 
     /// The convergence section of another run than the focused one (its own pass).
-    static func convergence(_ db: Database, run: ScoreRunInfo, trajectories: Int) throws -> Convergence {
-        let focus = try ReportFocus(db: db, run: run)
+    static func convergence(_ db: Database, run: ScoreRunInfo, groundTruth: GroundTruthTable, trajectories: Int) throws -> Convergence {
+        let focus = try ReportFocus(db: db, run: run, groundTruth: groundTruth)
         var totals = ReportMath.ConvergenceTotals(iterations: run.finalIteration + 1, trajectoryLimit: trajectories)
         try focus.forEachProblem(history: true) { slice in
             let (passedBy, right) = focus.testVerdicts(slice)

@@ -17,22 +17,19 @@ struct ReportFocus {
     /// Per problem id: its correct solutions (known only for complete ground truth).
     var correctCount: [Int32] = []
 
-    init(db: Database, run: ReportData.ScoreRunInfo) throws {
+    /// `groundTruth` is the run's config's table (shared with the strategy section).
+    init(db: Database, run: ReportData.ScoreRunInfo, groundTruth: GroundTruthTable) throws {
         self.db = db
         self.run = run
-        try loadVerdictTotals()
+        try loadVerdictTotals(groundTruth)
     }
 
-    static func dense<T>(_ db: Database, _ sql: String, _ value: T) throws -> [T] {
-        Array(repeating: value, count: (try db.int(sql) ?? 0) + 1)
-    }
-
-    mutating func loadVerdictTotals() throws {
-        problemOfSolution = try Self.dense(db, "SELECT max(id) FROM solutions", 0)
-        correct = try Self.dense(db, "SELECT max(id) FROM solutions", -1)
-        passedBy = try Self.dense(db, "SELECT max(id) FROM tests", 0)
+    mutating func loadVerdictTotals(_ groundTruth: GroundTruthTable) throws {
+        problemOfSolution = try GroundTruthTable.dense(db, "SELECT max(id) FROM solutions", 0)
+        correct = try GroundTruthTable.dense(db, "SELECT max(id) FROM solutions", -1)
+        passedBy = try GroundTruthTable.dense(db, "SELECT max(id) FROM tests", 0)
         correctPassing = passedBy
-        correctCount = try Self.dense(db, "SELECT max(id) FROM problems", 0)
+        correctCount = try GroundTruthTable.dense(db, "SELECT max(id) FROM problems", 0)
         try db.prepare("""
             SELECT s.id AS solution_id, s.problem_id AS problem_id FROM solutions s
             CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
@@ -40,7 +37,6 @@ struct ReportFocus {
             problemOfSolution[Int(row.int64("solution_id"))] = row.int64("problem_id")
         }
         // Ground truth, per problem: correct solutions when every scored one has every verdict.
-        let groundTruth = try GroundTruthTable(db: db, configID: run.configID)
         var byProblem: [Int64: [Int64]] = [:]
         for solution in problemOfSolution.indices where problemOfSolution[solution] != 0
             && groundTruth.tests(ofProblem: problemOfSolution[solution]) > 0 {
@@ -135,36 +131,6 @@ struct ReportFocus {
         default: return nil
         }
     }
-}
-
-/// Per execution config, the ground truth in flat arrays: tests per problem id, and per
-/// solution id its verdicts on them and how many pass (one SQL aggregate for all solutions).
-struct GroundTruthTable {
-    var testsPerProblem: [Int32] = []
-    var judged: [Int32] = []
-    var passed: [Int32] = []
-
-    init(db: Database, configID: Int64) throws {
-        testsPerProblem = try ReportFocus.dense(db, "SELECT max(id) FROM problems", 0)
-        judged = try ReportFocus.dense(db, "SELECT max(id) FROM solutions", 0)
-        passed = judged
-        try db.prepare("SELECT problem_id, count(*) AS tests FROM tests WHERE kind = 'ground_truth' GROUP BY problem_id").rows(binding: []) { row in
-            testsPerProblem[Int(row.int64("problem_id"))] = Int32(row.int64("tests"))
-        }
-        guard testsPerProblem.contains(where: { $0 > 0 }) else { return }
-        try db.prepare("""
-            SELECT s.id AS solution_id, count(e.id) AS judged, coalesce(sum(e.status = 'pass'), 0) AS passed
-            FROM solutions s JOIN tests t ON t.problem_id = s.problem_id AND t.kind = 'ground_truth'
-            LEFT JOIN executions e ON e.config_id = ? AND e.solution_id = s.id AND e.test_id = t.id
-            GROUP BY s.id
-            """).rows(binding: [configID]) { row in
-            let solution = Int(row.int64("solution_id"))
-            judged[solution] = Int32(row.int64("judged"))
-            passed[solution] = Int32(row.int64("passed"))
-        }
-    }
-
-    func tests(ofProblem problem: Int64) -> Int { problem < testsPerProblem.count ? Int(testsPerProblem[Int(problem)]) : 0 }
 }
 
 /// Reading columns by name from the current row of a statement.
