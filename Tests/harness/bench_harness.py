@@ -270,14 +270,14 @@ def run_bare(workload, timeout, precompile):
 class Worker(object):
     def __init__(self, source, cfg, profile=None):
         if profile:
-            source = ("import cProfile, atexit\n_prof = cProfile.Profile()\n"
+            source = ("import cProfile, atexit, time\n_prof = cProfile.Profile(time.process_time)\n"
                       "atexit.register(lambda: _prof.dump_stats(%r))\n" % profile
                       + source.replace('if __name__ == "__main__":\n    main()',
                                        'if __name__ == "__main__":\n'
                                        '    _prof.enable()\n'
                                        '    try:\n        main()\n'
                                        '    finally:\n        _prof.disable()\n'))
-        self.proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-c", source],
+        self.proc = subprocess.Popen(harness_source.worker_argv(sys.executable, source),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.fd = self.proc.stdout.fileno()
         self.buf = b""

@@ -84,7 +84,7 @@ class Harness(object):
         cfg.update(overrides)
         self.cfg = cfg
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([python or sys.executable, "-I", "-S", "-u", "-c", SOURCE],
+        self.proc = subprocess.Popen(harness_source.worker_argv(python or sys.executable, SOURCE),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, preexec_fn=preexec_fn)
         self.buf = b""
@@ -139,8 +139,10 @@ class Harness(object):
             results[msg["test"]] = msg
         assert sorted(results) == list(range(1, len(tests) + 1)), results
         left = [p for p in descendants(self.proc.pid) if alive(p)]
+        # Idle loaders: the warm one forked ahead, and one kept after a job it proved left
+        # nothing behind (harness_reuse).
         warm = [p for p in left if self.is_warm_loader(p)]
-        assert len(warm) <= 1, "more than one warm loader: %s" % warm
+        assert len(warm) <= 2, "more than two idle loaders: %s" % warm
         left = [p for p in left if p not in warm]
         assert not left, "processes survived the job: %s" % left
         return [results[i + 1] for i in range(len(tests))]
@@ -712,8 +714,9 @@ class HarnessCase(object):
     def test_warm_loader_killed_while_waiting(self):
         self.assertHealthy()
         warm = [p for p in descendants(self.h.proc.pid) if self.h.is_warm_loader(p)]
-        self.assertEqual(len(warm), 1)
-        os.kill(warm[0], 9)
+        self.assertIn(len(warm), (1, 2))    # the warm loader, and one kept after a clean job
+        for pid in warm:
+            os.kill(pid, 9)
         time.sleep(0.1)
         self.assertHealthy()
         self.assertHealthy()
