@@ -33,6 +33,7 @@ else:
 SOLUTION = "def f(x):\n    return x + 1\n"
 GOOD = "assert f(1) == 2"
 GOOD2 = "assert f(41) == 42"
+RECORD_KEYS = ("test", "status", "duration", "cpu", "max_rss_kb", "output", "error")
 
 
 def process_table():
@@ -88,6 +89,7 @@ class Harness(object):
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, preexec_fn=preexec_fn)
         self.buf = b""
+        self.pending = []       # records of a "results" line not handed out yet
         self.next_job = 1
         self.send(cfg)
         self.ready = self.recv(30)
@@ -98,6 +100,8 @@ class Harness(object):
         self.proc.stdin.flush()
 
     def recv(self, timeout):
+        if self.pending:
+            return self.pending.pop(0)
         deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while b"\n" not in self.buf:
@@ -111,7 +115,15 @@ class Harness(object):
                     raise AssertionError("worker closed stdout; stderr: %s" % self.stderr_text())
                 self.buf += data
         line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line.decode("utf-8"))
+        msg = json.loads(line.decode("utf-8"))
+        if msg.get("type") == "results":
+            # Several records a line: handed out one by one, as single results.
+            assert set(msg) == {"type", "job", "r"}, msg
+            for record in msg["r"]:
+                assert type(record) is list and len(record) == len(RECORD_KEYS), msg
+                self.pending.append(dict(zip(RECORD_KEYS, record), type="result", job=msg["job"]))
+            return self.recv(timeout)
+        return msg
 
     def stderr_text(self):
         self.stderr.seek(0)

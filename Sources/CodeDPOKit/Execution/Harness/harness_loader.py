@@ -188,6 +188,11 @@ class _Runner(object):
         self.cpu_hard = None
         self.cpu_soft = None
         self.cpu_used = _ptime()      # process CPU time at the end of the last test
+        # Between the tests of a batch the timers are left running (the next
+        # _arm resets them; a tick between tests finds _STATE.active False
+        # and is ignored): two setitimer calls a test fewer.  The batch
+        # disarms them at its end.
+        self.keep_timers = False
 
     def set_cpu_limit(self, soft):
         _RLIMITS_TOUCHED[0] = False
@@ -245,7 +250,10 @@ class _Runner(object):
                 c1 = _ptime()
                 status, error = _classify(exc, self.timeout)
             finally:
-                _disarm()
+                if self.keep_timers:
+                    _STATE.active = False
+                else:
+                    _disarm()
         except BaseException as exc:
             # A timer tick or a MemoryError inside the bookkeeping above.
             _disarm()
@@ -683,6 +691,7 @@ def _run_tests(runner, tests, channel, progress, careful, leftovers):
     pipe = _pipe_identity(_RESULT_FD) if careful else None
     last = len(tests) - 1
     interrupted = False
+    runner.keep_timers = True
     run = runner.run
     mark = progress.mark
     for index, test in enumerate(tests):
@@ -705,6 +714,8 @@ def _run_tests(runner, tests, channel, progress, careful, leftovers):
             interrupted = True
         elif careful or channel.due():
             channel.flush()
+    _disarm()
+    runner.keep_timers = False
     return not interrupted
 
 

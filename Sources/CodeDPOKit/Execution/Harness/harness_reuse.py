@@ -27,6 +27,8 @@ finished a job may take the next one only when BOTH hold:
    those modules expose, sys.modules (same keys, same objects), the ABC
    cache token (register()), the recursion limit, no thread and no child
    process.  (CPython 3.11 bumps a dict's version tag on every change.)
+   The process's peak RSS is then reset (/proc/self/clear_refs), so the
+   next job's max_rss_kb is its own.
    The worker then also requires the job directory to be empty.
 
 Anything else -- a gate failure, a timeout/memory/crash/restart, a careful
@@ -293,7 +295,24 @@ class _ReuseWatch(object):
             if modules.get(name) is not module:
                 return False
         return (list(map(_value_of, self.views)) == self.values
-                and _abc_token() == self.token and _getrecursionlimit() == self.recursion)
+                and _abc_token() == self.token and _getrecursionlimit() == self.recursion
+                and _reset_peak_rss())
+
+
+def _reset_peak_rss():
+    """Start the process's peak RSS again from its current RSS (Linux >= 4.0):
+    the next job's max_rss_kb, and the worker's memory-or-crash call on a
+    killed loader (ru_maxrss), then see that job's peak, as in a fresh loader."""
+    try:
+        fd = _os_open("/proc/self/clear_refs", os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return _write(fd, b"5") == 1
+    except OSError:
+        return False
+    finally:
+        _close(fd)
 
 
 def _abc_token():

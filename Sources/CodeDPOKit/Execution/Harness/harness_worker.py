@@ -195,7 +195,8 @@ class Worker(object):
         self.cfg = None
         self.pid = os.getpid()
         self.out = sys.stdout.buffer
-        self.lines = []         # result lines not yet written to stdout
+        self.lines = []         # lines not yet written to stdout
+        self.results = []       # result records of the current job not yet in a line
         self.subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
         # Non-dumpable: for a non-root uid, /proc/<worker>/fd becomes
         # unreadable to children, so they cannot reopen our stdin/stdout.
@@ -230,10 +231,20 @@ class Worker(object):
     # -- Swift side ------------------------------------------------------
 
     def emit(self, obj):
+        self.close_results()
         self.lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.flush()
 
+    def close_results(self):
+        """The kept result records as one "results" line (encoded in C: the
+        per-record cost of relaying is most of the worker's per-test work)."""
+        if self.results:
+            self.lines.append('{"type":"results","job":%s,"r":%s}\n' % (
+                self.job_json, _encode_records(self.results)))
+            self.results = []
+
     def flush(self):
+        self.close_results()
         if self.lines:
             data = "".join(self.lines).encode("utf-8")
             self.lines = []
@@ -431,18 +442,16 @@ class Worker(object):
 
     def emit_result(self, job, test_id, status, duration=0.0, cpu=0.0, max_rss_kb=0,
                     output="", error=None):
-        """Queue one result line (written by the next flush()).  The job id
-        was encoded once per job; the rest is checked and encoded here."""
+        """Keep one result record for the next "results" line (written by the
+        next flush()); every field is checked here (the job id was encoded
+        once per job)."""
         self.reported.add(test_id)
-        if output:
-            output = _tail_bytes(output, self.cfg["output_limit"])
-        self.lines.append(_RESULT_LINE % (
-            self.job_json, _encode_str(test_id) if type(test_id) is str else test_id,
-            status, _seconds(duration), _seconds(cpu),
+        self.results.append([
+            test_id, status, _seconds(duration), _seconds(cpu),
             max_rss_kb if type(max_rss_kb) is int and 0 <= max_rss_kb < 1 << 53
             else int(_number(max_rss_kb)),
-            _encode_str(output),
-            "null" if error is None else _encode_str(_clean_text(_short(error)))))
+            _tail_bytes(output, self.cfg["output_limit"]) if output else "",
+            None if error is None else _clean_text(_short(error))])
 
     # -- loaders -------------------------------------------------------------
 
