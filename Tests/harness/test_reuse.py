@@ -111,6 +111,19 @@ class LoaderReuseTests(unittest.TestCase):
         finally:
             self.assertEqual(h.close(), 0)
 
+    def test_the_next_job_sees_its_own_peak_memory(self):
+        h = self.start()
+        try:
+            h.run("def f(x):\n    return x\n", ["assert f(1) == 1"])
+            idle = self.idle_loaders(h)
+            big = h.run("x = bytearray(300 << 20)\nx[-1] = 1\ndel x\ndef f(x):\n    return x\n", ["assert f(1) == 1"])
+            self.assertGreater(big[0]["max_rss_kb"], 300 << 10)
+            after = h.run("def f(x):\n    return x\n", ["assert f(1) == 1"])
+            self.assertEqual(self.idle_loaders(h), idle, "the same loader ran all three jobs")
+            self.assertLess(after[0]["max_rss_kb"], 200 << 10)
+        finally:
+            self.assertEqual(h.close(), 0)
+
 
 class GateTests(unittest.TestCase):
 
