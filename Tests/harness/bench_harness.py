@@ -270,14 +270,14 @@ def run_bare(workload, timeout, precompile):
 class Worker(object):
     def __init__(self, source, cfg, profile=None):
         if profile:
-            source = ("import cProfile, atexit\n_prof = cProfile.Profile()\n"
+            source = ("import cProfile, atexit, time\n_prof = cProfile.Profile(time.process_time)\n"
                       "atexit.register(lambda: _prof.dump_stats(%r))\n" % profile
                       + source.replace('if __name__ == "__main__":\n    main()',
                                        'if __name__ == "__main__":\n'
                                        '    _prof.enable()\n'
                                        '    try:\n        main()\n'
                                        '    finally:\n        _prof.disable()\n'))
-        self.proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-c", source],
+        self.proc = subprocess.Popen(harness_source.worker_argv(sys.executable, source),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.fd = self.proc.stdout.fileno()
         self.buf = b""
@@ -309,9 +309,10 @@ class Worker(object):
             msg = self.recv()
             if msg["type"] == "done":
                 break
-            assert msg["type"] == "result" and msg["job"] == job_id, msg
-            assert msg["test"] not in results, "duplicate result %r" % (msg,)
-            results[msg["test"]] = msg["status"]
+            assert msg["type"] == "results" and msg["job"] == job_id, msg
+            for record in msg["r"]:
+                assert record[0] not in results, "duplicate result %r" % (record,)
+                results[record[0]] = record[1]
         assert len(results) == len(tests), (len(results), len(tests))
         return [results[i + 1] for i in range(len(tests))]
 
@@ -343,20 +344,25 @@ def run_harness(source, workload, mode, timeout, profile=None):
                 job_id += 1
         elapsed = time.perf_counter() - start
         worker_cpu = _proc_cpu(w.proc.pid)
+        worker_user, worker_sys = _proc_cpu(w.proc.pid, split=True)
     finally:
         w.close()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if os.environ.get("BENCH_VERBOSE"):
-        print("  %s: worker itself %.0f us/test of %.0f us/test cpu" % (mode, worker_cpu / n * 1e6, cpu / n * 1e6))
+        print("  %s: worker itself %.0f us/test (user %.0f, system %.0f) of %.0f us/test cpu"
+              % (mode, worker_cpu / n * 1e6, worker_user / n * 1e6, worker_sys / n * 1e6, cpu / n * 1e6))
     return n, elapsed, counts, cpu
 
 
-def _proc_cpu(pid):
-    """utime + stime of a live process, seconds (clock-tick resolution)."""
+def _proc_cpu(pid, split=False):
+    """utime + stime of a live process, seconds (clock-tick resolution); split: both apart."""
     with open("/proc/%d/stat" % pid, "rb") as fh:
         fields = fh.read().rsplit(b")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    if split:
+        return int(fields[11]) / tick, int(fields[12]) / tick
+    return (int(fields[11]) + int(fields[12])) / tick
 
 
 def fmt_counts(counts):
@@ -366,6 +372,9 @@ def fmt_counts(counts):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--codet", metavar="DIR", help="use CodeT's HumanEval samples from DIR")
+    ap.add_argument("--problems", type=int, default=10, help="codet: problems")
+    ap.add_argument("--per-problem", type=int, default=30, help="codet: solutions per problem")
+    ap.add_argument("--ntests", type=int, default=40, help="codet: tests per problem")
     ap.add_argument("--trivial", action="store_true",
                     help="synthetic workload of trivial asserts (assert f(3) == 4)")
     ap.add_argument("--modes", default="namespace,fork")
@@ -386,7 +395,7 @@ def main():
     else:
         source = harness_source.joined()
     if args.codet:
-        workload = codet(args.codet)
+        workload = codet(args.codet, args.problems, args.per_problem, args.ntests)
         name = "codet"
     elif args.trivial:
         workload = trivial(args.jobs, args.tests)

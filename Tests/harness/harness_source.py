@@ -54,5 +54,33 @@ def joined(directory=HARNESS_DIR):
     return "\n".join(parts)
 
 
+# How WorkerProcess.swift starts a worker: a one-line loader compiles the joined source from a
+# file (one -c argument may not exceed 128 KB, and the joined source is larger).
+LOADER = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
+          "exec(compile(open(sys.argv[1]).read(), '<codedpo-harness>', 'exec'))")
+_FILES = {}
+
+
+def source_file(source):
+    """A world-readable file holding `source` (tests run the worker as nobody too), kept for
+    the life of this process."""
+    path = _FILES.get(source)
+    if path is None:
+        import atexit
+        import tempfile
+        fd, path = tempfile.mkstemp(prefix="codedpo-harness-", suffix=".py")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(source)
+        os.chmod(path, 0o644)
+        atexit.register(os.unlink, path)
+        _FILES[source] = path
+    return path
+
+
+def worker_argv(python, source):
+    """The argv of a worker running `source`, as the Swift side starts one."""
+    return [python, "-I", "-S", "-u", "-c", LOADER, source_file(source)]
+
+
 if __name__ == "__main__":
     sys.stdout.write(joined())

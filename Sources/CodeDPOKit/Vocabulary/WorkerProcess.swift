@@ -161,23 +161,23 @@ final class WorkerProcess {
                 guard let message = try? JSON.parse(line) else { continue }
                 let type = message["type"]?.stringValue
                 if type == "done" && message["job"]?.intValue == job { break }
-                guard type == "result", message["job"]?.intValue == job, let id = message["test"]?.intValue,
-                      let status = message["status"]?.stringValue, Verdict.statuses.contains(status) else { continue }
-                var verdict = Verdict(testID: id, status: status, duration: message["duration"]?.doubleValue,
-                                      cpu: message["cpu"]?.doubleValue, maxRSSKB: message["max_rss_kb"]?.intValue,
-                                      output: message["output"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                                      error: message["error"]?.stringValue)
-                // Timing jobs report the loop count and instructions in the output field.
-                if timing != nil, let output = verdict.output, output.hasPrefix(Self.timingPrefix),
-                   let detail = try? JSON.parse(String(output.dropFirst(Self.timingPrefix.count))) {
-                    verdict.loops = detail["loops"]?.intValue
-                    verdict.instructions = detail["instructions"]?.intValue
-                    verdict.output = nil
-                }
-                verdicts[id] = verdict
-                if verdicts.count == tests.count {
-                    // Every test is answered; the "done" line follows.
-                    continue
+                // Result records come several a line: [test, status, duration, cpu, max_rss_kb, output, error].
+                guard type == "results", message["job"]?.intValue == job, let records = message["r"]?.arrayValue else { continue }
+                for record in records {
+                    guard let fields = record.arrayValue, fields.count == 7, let id = fields[0].intValue,
+                          let status = fields[1].stringValue, Verdict.statuses.contains(status) else { continue }
+                    var verdict = Verdict(testID: id, status: status, duration: fields[2].doubleValue,
+                                          cpu: fields[3].doubleValue, maxRSSKB: fields[4].intValue,
+                                          output: fields[5].stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                                          error: fields[6].stringValue)
+                    // Timing jobs report the loop count and instructions in the output field.
+                    if timing != nil, let output = verdict.output, output.hasPrefix(Self.timingPrefix),
+                       let detail = try? JSON.parse(String(output.dropFirst(Self.timingPrefix.count))) {
+                        verdict.loops = detail["loops"]?.intValue
+                        verdict.instructions = detail["instructions"]?.intValue
+                        verdict.output = nil
+                    }
+                    verdicts[id] = verdict
                 }
             }
             if verdicts.count < tests.count { failure = "the worker stopped before answering every test" }

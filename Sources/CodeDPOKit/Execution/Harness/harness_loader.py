@@ -188,6 +188,11 @@ class _Runner(object):
         self.cpu_hard = None
         self.cpu_soft = None
         self.cpu_used = _ptime()      # process CPU time at the end of the last test
+        # Between the tests of a batch the timers are left running (the next
+        # _arm resets them; a tick between tests finds _STATE.active False
+        # and is ignored): two setitimer calls a test fewer.  The batch
+        # disarms them at its end.
+        self.keep_timers = False
 
     def set_cpu_limit(self, soft):
         _RLIMITS_TOUCHED[0] = False
@@ -245,7 +250,10 @@ class _Runner(object):
                 c1 = _ptime()
                 status, error = _classify(exc, self.timeout)
             finally:
-                _disarm()
+                if self.keep_timers:
+                    _STATE.active = False
+                else:
+                    _disarm()
         except BaseException as exc:
             # A timer tick or a MemoryError inside the bookkeeping above.
             _disarm()
@@ -386,15 +394,7 @@ def _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid):
         limit(resource.RLIMIT_NOFILE, max(int(cfg["max_open_files"]), _RESULT_FD + 8))
     if cfg["max_processes"]:
         limit(resource.RLIMIT_NPROC, nproc_base + int(cfg["max_processes"]))
-    if cfg["cpu_s"]:
-        # Hard limit left alone in namespace mode so each test can get its
-        # own soft budget (see _Runner.run); the wall-clock kill is the real
-        # bound anyway.
-        try:
-            hard = _getrlimit(resource.RLIMIT_CPU)[1]
-            _setrlimit(resource.RLIMIT_CPU, (int(cfg["cpu_s"]) + int(cfg["load_timeout"]) + 1, hard))
-        except (ValueError, OSError):
-            pass
+    _set_load_cpu_limit(cfg, 0)
     _chdir(tmpdir)
     if os.environ.get("TMPDIR") != tmpdir:   # normally set by the worker before the fork
         _setenv("TMPDIR", tmpdir)
@@ -402,6 +402,19 @@ def _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid):
     _JOB_DIR = tmpdir
     if "tempfile" in sys.modules:
         sys.modules["tempfile"].tempdir = tmpdir
+
+
+def _set_load_cpu_limit(cfg, used):
+    """RLIMIT_CPU for loading a solution: its budget on top of the `used`
+    CPU seconds of this process.  Hard limit left alone in namespace mode so
+    each test can get its own soft budget (see _Runner.run); the wall-clock
+    kill is the real bound anyway."""
+    if cfg["cpu_s"]:
+        try:
+            hard = _getrlimit(resource.RLIMIT_CPU)[1]
+            _setrlimit(resource.RLIMIT_CPU, (used + int(cfg["cpu_s"]) + int(cfg["load_timeout"]) + 1, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _open_stdio():
@@ -464,9 +477,9 @@ class _LeftoverCheck(object):
         return _has_child_processes()
 
 
-def _load_solution(cfg, solution, channel):
-    """Exec the solution as module __codedpo_solution__; returns its globals,
-    or None after reporting load_error."""
+def _load_solution(cfg, solution):
+    """Exec the solution as module __codedpo_solution__; returns (its
+    globals, None), or (None, the load_error message's fields)."""
     module = type(sys)(SOLUTION_MODULE)
     g = module.__dict__
     g["__builtins__"] = builtins
@@ -477,11 +490,13 @@ def _load_solution(cfg, solution, channel):
     sys.stdout = sys.stderr = out
     error = None
     solution, code = solution
+    compiled = False
     try:
         _arm(cfg["load_timeout"], cfg["load_wall_timeout"] if cfg["cpu_clock"] else None)
         try:
             if code is None:
                 code = _compile(solution, _SOLUTION_FILE, "exec", dont_inherit=True)
+            compiled = True
             _exec(code, g)
         finally:
             _disarm()
@@ -492,44 +507,82 @@ def _load_solution(cfg, solution, channel):
     if error is None and _STATE.fired:
         error = "solution timed out while loading (load_timeout %gs)" % cfg["load_timeout"]
     if error is not None:
-        channel.send("load_error", {"error": error, "output": out.tail()})
-        return None
-    return g
+        return None, {"error": error, "output": out.tail(), "compiled": compiled}
+    return g, None
 
 
 def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, progress):
     """Body of the loader process.  Never returns.  work = ((source, code
     or None), tests, careful) for a loader forked for its work; None for a
-    warm loader, which sets up, warms up and then reads its job from fd 4
-    (see Worker.send_job)."""
+    warm loader, which sets up, warms up and then reads its jobs from fd 4
+    (see Worker.send_job).  A job the worker marked reusable ("again") is
+    followed, when _ReuseWatch finds the process as it was before the
+    loader's first job, by the next job on fd 4 (see harness_reuse)."""
     try:
         _setup_loader(cfg, tmpdir, wfd, job_fd, nproc_base, worker_pid)
-        channel = _Channel(_RESULT_FD, nonce)
+        again = False
         if work is None:
             try:
                 _warm_up(cfg)
             except BaseException:
                 pass
-            work = _receive_job()
-        solution, tests, careful = work
+            work, nonce, again = _receive_job()
         if _GUARD_ERROR is not None:
             # No verdict can be trusted without the guard: say so plainly.
-            channel.send("load_error", {"error": "harness error: " + _GUARD_ERROR, "output": ""})
+            _Channel(_RESULT_FD, nonce).send(
+                "load_error", {"error": "harness error: " + _GUARD_ERROR, "output": ""})
             _exit(_EXIT_INTERNAL)
-        sol_globals = _load_solution(cfg, solution, channel)
-        if sol_globals is None:
-            _exit(0)
-        runner = _Runner(cfg, sol_globals)
-        channel.write('\n{"n":"%s","t":"loaded","cpu":%r}\n' % (nonce, _ptime()))
-        if cfg["test_isolation"] == "fork":
-            _run_forked(cfg, runner, tests, channel, nonce, progress)
-        else:
-            _run_in_namespace(runner, tests, channel, progress, careful)
-        channel.flush(("finished", {}))
-        _exit(0)
+        watch = _REUSE_WATCH[0] if again else None
+        if watch is not None and not watch.snapshot():
+            watch = None
+        leftovers = _LeftoverCheck() if watch is not None else None
+        while True:
+            _run_job(cfg, work, _Channel(_RESULT_FD, nonce), progress, watch, leftovers)
+            if watch is None:
+                _exit(0)
+            work, nonce, again = _receive_job()
+            if not again:
+                watch = None
+            # The CPU budget of the load, on top of what this process used so far.
+            _set_load_cpu_limit(cfg, int(_ptime()))
     except BaseException:
         pass
     _exit(_EXIT_INTERNAL)
+
+
+def _run_job(cfg, work, channel, progress, watch, leftovers):
+    """Load the solution and run its tests; with `watch`, end with the reuse
+    check and tell the worker its outcome in the closing message."""
+    solution, tests, careful = work
+    sol_globals, load_error = _load_solution(cfg, solution)
+    if load_error is not None:
+        # Reused only when none of the solution ran (it did not compile).
+        compiled = load_error.pop("compiled")
+        if watch is not None and not compiled and watch.clean(leftovers):
+            load_error["again"] = 1
+        else:
+            watch = None
+        channel.send("load_error", load_error)
+        if watch is None:
+            _exit(0)
+        return
+    runner = _Runner(cfg, sol_globals)
+    channel.write('\n{"n":"%s","t":"loaded","cpu":%r}\n' % (channel.nonce, _ptime()))
+    if cfg["test_isolation"] == "fork":
+        _run_forked(cfg, runner, tests, channel, channel.nonce, progress)
+        watch = None
+    elif not _run_in_namespace(runner, tests, channel, progress, careful):
+        watch = None
+    fields = {}
+    if watch is not None:
+        del runner, sol_globals
+        if watch.clean(leftovers):
+            fields["again"] = 1
+        else:
+            watch = None
+    channel.flush(("finished", fields))
+    if watch is None:
+        _exit(0)
 
 
 # A test compiled once in the worker; a warm loader runs it before its job
@@ -575,17 +628,16 @@ def _warm_up(cfg):
 
 
 def _receive_job():
-    """A warm loader's job: marshal data the worker wrote to fd 4 (trusted:
-    only the worker holds the other end).  Tests whose compiled form this
-    loader inherited from the worker's cache come without it."""
-    parts = []
-    while True:
-        data = _read(_JOB_FD, 1 << 16)
-        if not data:
-            break
-        parts.append(data)
-    _close(_JOB_FD)
-    solution, sol_code, items, _TIMING[0] = _marshal_loads(b"".join(parts))
+    """A warm (or reused) loader's next job: a length-prefixed marshal message
+    the worker wrote to fd 4 (trusted: only the worker holds the other end).
+    Tests whose compiled form this loader inherited from the worker's cache
+    come without it.  Returns (work, nonce, again); fd 4 stays open only when
+    the job may be followed by another (again)."""
+    header = _read_exactly(_JOB_FD, 8)
+    data = _read_exactly(_JOB_FD, _unpack_length(header)[0])
+    solution, sol_code, items, _TIMING[0], nonce, again = _marshal_loads(data)
+    if not again:
+        _close(_JOB_FD)
     codes = _CODE_CACHE.codes
     tests = []
     for source, code in items:
@@ -594,7 +646,24 @@ def _receive_job():
         else:
             code = codes.get(source, (None, 0))[0]
         tests.append((None, source, code))
-    return (solution, None if sol_code is None else _marshal_loads(sol_code)), tests, False
+    work = ((solution, None if sol_code is None else _marshal_loads(sol_code)), tests, False)
+    return work, nonce, bool(again)
+
+
+def _read_exactly(fd, size):
+    parts = []
+    while size > 0:
+        data = _read(fd, min(size, 1 << 20))
+        if not data:
+            _exit(0)          # the worker closed the pipe: no more jobs
+        parts.append(data)
+        size -= len(data)
+    return b"".join(parts)
+
+
+_unpack_length = struct.Struct("<Q").unpack
+_pack_length = struct.Struct("<Q").pack
+_REUSE_WATCH = [None]     # the worker's _ReuseWatch, inherited by every loader
 
 
 def _pipe_identity(fd):
@@ -611,8 +680,18 @@ def _run_in_namespace(runner, tests, channel, progress, careful=False):
     its pipe with results in its batch: which test closed the pipe is not
     known then, so those tests run again, one report each."""
     leftovers = _LeftoverCheck()
+    try:
+        return _run_tests(runner, tests, channel, progress, careful, leftovers)
+    finally:
+        leftovers.close()     # (a reused loader runs many jobs: no fd may pile up)
+
+
+def _run_tests(runner, tests, channel, progress, careful, leftovers):
+    """Returns whether no test was interrupted or left something behind."""
     pipe = _pipe_identity(_RESULT_FD) if careful else None
     last = len(tests) - 1
+    interrupted = False
+    runner.keep_timers = True
     run = runner.run
     mark = progress.mark
     for index, test in enumerate(tests):
@@ -632,8 +711,12 @@ def _run_in_namespace(runner, tests, channel, progress, careful=False):
             if index < last:
                 channel.flush(("restart", {}))
                 _exit(0)
+            interrupted = True
         elif careful or channel.due():
             channel.flush()
+    _disarm()
+    runner.keep_timers = False
+    return not interrupted
 
 
 def _read_result(rfd, nonce, deadline):

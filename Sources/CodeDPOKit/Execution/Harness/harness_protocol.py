@@ -12,10 +12,10 @@ worker -> Swift: {"type":"ready","python":sys.executable,"version":"3.11.7",
                   "pid":N,"subreaper":true}
 Swift -> worker: {"type":"job","job":17,"solution":"...",
                   "tests":[{"id":5,"code":"assert f(1) == 2"}, ...]}
-worker -> Swift, exactly one per distinct test id, in any order:
-  {"type":"result","job":17,"test":5,"status":S,"duration":secs,"cpu":secs,
-   "max_rss_kb":N,"output":"<tail, <= output_limit UTF-8 bytes>",
-   "error":"..."|null}
+worker -> Swift, result records in "results" lines (several records a
+line; exactly one record per distinct test id, in any order):
+  {"type":"results","job":17,"r":[[5,S,duration_secs,cpu_secs,max_rss_kb,
+   "<output tail, <= output_limit UTF-8 bytes>","error..."|null], ...]}
   then {"type":"done","job":17}.
   S is pass | fail | error | timeout | memory | crash | load_error.
 Swift -> worker: {"type":"exit"} or EOF: clean up, exit 0.
@@ -298,9 +298,8 @@ class _Config(object):
         return cfg
 
 
-_encode_str = json.encoder.encode_basestring    # JSON string, non-ASCII kept
-_RESULT_LINE = ('{"type":"result","job":%s,"test":%s,"status":"%s","duration":%r,"cpu":%r,'
-                '"max_rss_kb":%d,"output":%s,"error":%s}\n')
+# Result records for Swift: a JSON array, non-ASCII kept (checked values only, see emit_result).
+_encode_records = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def _seconds(value):

@@ -16,6 +16,7 @@ from harness_compare import *  # noqa: F401,F403
 from harness_guard import *  # noqa: F401,F403
 from harness_timing import *  # noqa: F401,F403
 from harness_loader import *  # noqa: F401,F403
+from harness_reuse import *  # noqa: F401,F403
 # </standalone>
 
 
@@ -177,6 +178,7 @@ class _Loader(object):
         self.progress = _Progress()
         self.pid = self.rfd = self.job_fd = self.pidfd = None
         self.dead = False             # reaped by the worker's sweep
+        self.kept = False             # finished a job clean and waits for the next (harness_reuse)
 
     def close(self):
         for fd in (self.rfd, self.job_fd, self.pidfd):
@@ -193,7 +195,8 @@ class Worker(object):
         self.cfg = None
         self.pid = os.getpid()
         self.out = sys.stdout.buffer
-        self.lines = []         # result lines not yet written to stdout
+        self.lines = []         # lines not yet written to stdout
+        self.results = []       # result records of the current job not yet in a line
         self.subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
         # Non-dumpable: for a non-root uid, /proc/<worker>/fd becomes
         # unreadable to children, so they cannot reopen our stdin/stdout.
@@ -204,6 +207,10 @@ class Worker(object):
         # A loader forked ahead of time, set up and warmed up, waiting for
         # the next job (its fork and setup overlap the current job's tests).
         self.warm = None
+        # A loader that finished a job and proved itself as it was before
+        # it (harness_reuse): the next job may run in it.
+        self.reused = None
+        self.gate = None
         self.spare_dirs = []    # empty job directories for the next jobs (see job_dir)
         # The worker runs no thread: its children are in one file, read
         # with a single pread (checked against the thread count each time).
@@ -224,10 +231,20 @@ class Worker(object):
     # -- Swift side ------------------------------------------------------
 
     def emit(self, obj):
+        self.close_results()
         self.lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.flush()
 
+    def close_results(self):
+        """The kept result records as one "results" line (encoded in C: the
+        per-record cost of relaying is most of the worker's per-test work)."""
+        if self.results:
+            self.lines.append('{"type":"results","job":%s,"r":%s}\n' % (
+                self.job_json, _encode_records(self.results)))
+            self.results = []
+
     def flush(self):
+        self.close_results()
         if self.lines:
             data = "".join(self.lines).encode("utf-8")
             self.lines = []
@@ -252,6 +269,13 @@ class Worker(object):
             self.emit({"type": "error", "job": None, "error": "bad config: %s" % exc})
             return 2
         self.job_root = _job_root(self.cfg["tmp_root"])
+        if self.cfg["test_isolation"] == "namespace" and _dict_version is not None:
+            try:
+                self.gate = _ReuseGate()
+                _REUSE_WATCH[0] = _ReuseWatch(self.gate)
+            except Exception as exc:
+                self.gate = None
+                self.diag("loader reuse off: %s" % _describe(exc))
         # Everything imported so far is shared by all loaders: keep the
         # collector of a loader from walking (and so copying) it.
         if _gc_freeze is not None:
@@ -287,6 +311,7 @@ class Worker(object):
         finally:
             self.flush()
             self.discard_warm()
+            self.discard_reused()
             self.sweep()
             while self.spare_dirs:
                 _remove_tree(self.spare_dirs.pop())
@@ -317,10 +342,13 @@ class Worker(object):
             code, serial = self.codes.get(item["code"])
             tests.append((test_id, item["code"], code, serial))
         tmpdir = None
+        kept = None
         try:
             if tests:
-                solution = (solution, None)   # compiled by the (warmed-up) loader
-                loader = self.take_warm(solution, tests)
+                solution, again = self.prepare_solution(solution, tests)
+                loader = self.take_reused(solution, tests, again)
+                if loader is None:
+                    loader = self.take_warm(solution, tests, again)
                 if loader is not None:
                     tmpdir = loader.tmpdir
                 else:
@@ -333,6 +361,8 @@ class Worker(object):
                     if loader is None:   # after a crash, timeout, restart: a fresh one
                         loader = self.fork_loader(tmpdir, (solution, remaining, careful))
                     remaining, careful = self.run_loader(job, loader, remaining, careful)
+                    if loader.kept:
+                        kept = self.reused = loader
                     loader = None
         except (OSError, MemoryError) as exc:
             # The machine, not the solution, failed (no temp dir, no fork):
@@ -343,9 +373,59 @@ class Worker(object):
                     self.emit_result(job, test[0], CRASH, error="harness error: %s" % exc)
         finally:
             self.sweep()
-            if tmpdir is not None:
+            if tmpdir is not None and kept is None:
                 self.done_with_dir(tmpdir)
         self.emit({"type": "done", "job": job})
+
+    def prepare_solution(self, source, tests):
+        """((source, code or None), again): the solution as the loader gets
+        it, and whether its loader may take the next job (harness_reuse):
+        only when the static gate passes the solution and every test, and
+        the job is not a timing job (those always get a fresh loader).
+        Without reuse the solution is compiled by the (warmed-up) loader."""
+        gate = self.gate
+        if gate is None or _TIMING[0] is not None:
+            return (source, None), False
+        code, again = gate.solution(source)
+        if again:
+            for test in tests:
+                if not gate.ok(test[1]):
+                    again = False
+                    break
+        return (source, code), again
+
+    def take_reused(self, solution, tests, again):
+        """Hand the job to the loader the last job left (see reusable); None
+        when there is none, this is a timing job, its directory is not
+        empty any more, or it cannot take the job (then it is discarded)."""
+        loader = self.reused
+        if loader is None:
+            return None
+        if not loader.dead and _TIMING[0] is None and _reusable_dir(loader.tmpdir) \
+                and self.send_job(loader, solution, tests, again):
+            self.reused = None
+            loader.kept = False
+            return loader
+        self.discard_reused()
+        return None
+
+    def discard_reused(self):
+        """Kill and forget the kept loader, and remove its job directory."""
+        loader, self.reused = self.reused, None
+        if loader is None:
+            return
+        if not loader.dead:
+            for kill in (_killpg, _kill):
+                try:
+                    kill(loader.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                os.waitpid(loader.pid, 0)
+            except ChildProcessError:
+                pass
+        loader.close()
+        _remove_tree(loader.tmpdir)
 
     def job_dir(self):
         """A fresh, empty job directory: one a previous job left as it was made
@@ -362,18 +442,16 @@ class Worker(object):
 
     def emit_result(self, job, test_id, status, duration=0.0, cpu=0.0, max_rss_kb=0,
                     output="", error=None):
-        """Queue one result line (written by the next flush()).  The job id
-        was encoded once per job; the rest is checked and encoded here."""
+        """Keep one result record for the next "results" line (written by the
+        next flush()); every field is checked here (the job id was encoded
+        once per job)."""
         self.reported.add(test_id)
-        if output:
-            output = _tail_bytes(output, self.cfg["output_limit"])
-        self.lines.append(_RESULT_LINE % (
-            self.job_json, _encode_str(test_id) if type(test_id) is str else test_id,
-            status, _seconds(duration), _seconds(cpu),
+        self.results.append([
+            test_id, status, _seconds(duration), _seconds(cpu),
             max_rss_kb if type(max_rss_kb) is int and 0 <= max_rss_kb < 1 << 53
             else int(_number(max_rss_kb)),
-            _encode_str(output),
-            "null" if error is None else _encode_str(_clean_text(_short(error)))))
+            _tail_bytes(output, self.cfg["output_limit"]) if output else "",
+            None if error is None else _clean_text(_short(error))])
 
     # -- loaders -------------------------------------------------------------
 
@@ -473,31 +551,38 @@ class Worker(object):
         loader.close()
         _remove_tree(loader.tmpdir)
 
-    def take_warm(self, solution, tests):
+    def take_warm(self, solution, tests, again=False):
         """Hand the job to the warm loader; None when there is none or it
         cannot take the job (then it is discarded)."""
         loader = self.warm
         if loader is None:
             return None
         self.warm = None
-        if not loader.dead and self.send_job(loader, solution, tests):
+        if not loader.dead and self.send_job(loader, solution, tests, again):
             return loader
         self.warm = loader
         self.discard_warm()
         return None
 
-    def send_job(self, loader, solution, tests):
-        """Write a warm loader its job (marshal; compiled tests it inherited
-        are sent by source only) and close the pipe.  False when the loader
-        is gone or does not read within a few seconds."""
+    def send_job(self, loader, solution, tests, again=False):
+        """Write a warm (or kept) loader its job: length-prefixed marshal
+        (compiled tests it inherited are sent by source only) with a fresh
+        nonce, and whether it may take another job afterwards (again: the
+        pipe stays open; else it is closed).  False when the loader is gone
+        or does not read within a few seconds."""
         items = []
         for _test_id, source, code, serial in tests:
             fresh = code is not None and serial > loader.serial
             items.append((source, _marshal_dumps(code) if fresh else None))
         sol_source, sol_code = solution
+        loader.nonce = _urandom(16).hex()
+        loader.progress.reset()
         data = _marshal_dumps((sol_source, None if sol_code is None else _marshal_dumps(sol_code),
-                               items, _TIMING[0]))
-        fd, loader.job_fd = loader.job_fd, None
+                               items, _TIMING[0], loader.nonce, bool(again)))
+        data = _pack_length(len(data)) + data
+        fd = loader.job_fd
+        if not again:
+            loader.job_fd = None
         deadline = time.monotonic() + 5.0
         try:
             os.set_blocking(fd, False)
@@ -515,7 +600,8 @@ class Worker(object):
         except OSError:          # EPIPE: it died
             return False
         finally:
-            os.close(fd)
+            if not again:
+                os.close(fd)
 
     def run_loader(self, job, loader, tests, careful=False):
         """Relay the verdicts of a loader started on `tests`, judge the test
@@ -540,14 +626,14 @@ class Worker(object):
         last_event = started
         deadline = last_event + cfg["load_wall_timeout"] + _grace(min(cfg["load_timeout"], 2.0))
         last_cpu = 0.0
-        finished = restart = eof = exited = timed_out = load_reported = False
+        finished = restart = eof = exited = timed_out = load_reported = again = False
         violation = None
         reader = _LineReader()
         n_tests = len(tests)
 
         def handle(msg):
             nonlocal loading, index, last_event, deadline, last_cpu
-            nonlocal finished, restart, violation, load_reported
+            nonlocal finished, restart, violation, load_reported, again
             kind = msg.get("t")
             now = time.perf_counter()
             if loading:
@@ -563,6 +649,7 @@ class Worker(object):
                                          output=output if type(output) is str else "",
                                          error=error if type(error) is str else "load error")
                     load_reported = True
+                    again = msg.get("again") == 1
                 else:
                     violation = "unexpected %r message while loading" % (kind,)
                 return
@@ -586,6 +673,7 @@ class Worker(object):
                 restart = True
             elif kind == "finished" and index == n_tests:
                 finished = True
+                again = msg.get("again") == 1
             else:
                 violation = "unexpected %r message from the test process" % (kind,)
 
@@ -642,6 +730,13 @@ class Worker(object):
                 # A child of a test may hold the write end: do not wait for EOF.
             self.flush()
 
+        if again and (finished or load_reported) and loader.job_fd is not None \
+                and not (violation or timed_out or exited or eof):
+            # The job was reusable (the worker's gate) and the loader found
+            # itself as before it (harness_reuse): it waits for the next job.
+            loader.kept = True
+            self.flush()
+            return [], careful
         if eof and not exited:
             # A test that closed fd 3 normally makes the loader exit (code 75)
             # at once; a short wait tells that from a hang.
@@ -750,7 +845,8 @@ class Worker(object):
         setsid) that were reparented here.  Cheap when there are none (one
         small read)."""
         warm = self.warm.pid if self.warm is not None else None
-        strays = [p for p in self.children() if p != loader and p != warm]
+        kept = self.reused.pid if self.reused is not None else None
+        strays = [p for p in self.children() if p != loader and p != warm and p != kept]
         if not strays:
             return
         for victim in strays + self.descendants(strays):
@@ -788,6 +884,8 @@ class Worker(object):
                 return reaped
             if warm is not None and pid == warm.pid:
                 warm.dead = True      # died waiting: take_warm discards it
+            if self.reused is not None and pid == self.reused.pid:
+                self.reused.dead = True
             reaped += 1
 
     def sweep(self):
@@ -799,7 +897,8 @@ class Worker(object):
         while True:
             self.reap()
             warm = self.warm.pid if self.warm is not None and not self.warm.dead else None
-            kids = [p for p in self.children() if p != warm]
+            kept = self.reused.pid if self.reused is not None and not self.reused.dead else None
+            kids = [p for p in self.children() if p != warm and p != kept]
             if not kids:
                 return
             for victim in kids + self.descendants(kids):

@@ -1,0 +1,166 @@
+"""Loader reuse (harness_reuse.py): a loader takes the next job only when nothing the last job
+did can show.  Solution A tries to leave state behind (a patched module attribute or stdlib
+class, a reseeded random, a recursion limit, builtins, sys.modules, the environment, a thread, a
+file in the job directory, an ABC registration, ...); solution B, run right after A in the same
+worker, must get exactly the verdicts and output it gets alone.  Plus the unit checks of the
+static gate.  Run from the package root:  python3 -m unittest discover -s Tests/harness -v
+"""
+
+import os
+import sys
+import tempfile
+import shutil
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "Harness"))
+from test_harness import Harness, descendants  # noqa: E402
+from harness_reuse import _ReuseGate  # noqa: E402
+
+# B prints the state A may have touched (its tests are not gated: B may look at anything).
+PROBE = "\n".join((
+    "import math, string, heapq, collections, collections.abc, fractions, typing, sys, os, threading",
+    "def f(x):",
+    "    return x + 1",
+    "def state():",
+    "    return [math.pi, string.ascii_lowercase, hasattr(heapq.heappush, 'x'),",
+    "            collections.Counter('aab').most_common(1), fractions.Fraction(1, 3).limit_denominator(2),",
+    "            isinstance({}, collections.abc.Sequence), typing.List[int] == typing.List[int],",
+    "            sys.getrecursionlimit(), len([1, 2]), sorted(k for k in sys.modules if 'evil' in k),",
+    "            os.environ.get('CODEDPO_LEAK'), sorted(os.listdir('.')), threading.active_count(),",
+    "            abs(-2), math.sqrt(4)]",
+    ""))
+PROBE_TESTS = ["print(state())\nassert f(1) == 2", "assert f(1) == 3", "assert math.pi > 3.14"]
+
+# (what A tries, A's solution, A's tests)
+LEAKS = [
+    ("module attribute", "import math\nmath.pi = 3\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("stdlib class attribute", "import collections\n"
+     "collections.Counter.most_common = lambda self, n=None: []\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("stdlib function attribute", "import heapq\nheapq.heappush.x = 1\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("module constant", "import string\nstring.ascii_lowercase = 'z'\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("aliased class method", "import fractions\nF = fractions.Fraction\nF.limit_denominator = lambda s, m=1: 0\n"
+     "def f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("patched in a test", "import math\ndef f(x):\n    return x\n", ["math.pi = 3\nassert f(1) == 1"]),
+    ("random seed", "import random\nrandom.seed(1)\nrandom.random()\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("recursion limit", "import sys\nsys.setrecursionlimit(77)\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("builtins", "import builtins\nbuiltins.len = lambda x: 0\nbuiltins.abs = lambda x: 0\n"
+     "def f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("sys.modules", "import sys\nsys.modules['evil_module'] = sys\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("environment", "import os\nos.environ['CODEDPO_LEAK'] = '1'\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("thread", "import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+     "def f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("file in the job directory", "def f(x):\n    return x\n", ["open('left.txt', 'w').write('x')\nassert f(1) == 1"]),
+    ("ABC registration", "import collections.abc\ncollections.abc.Sequence.register(dict)\ndef f(x):\n    return x\n",
+     ["assert f(1) == 1"]),
+    ("reflection", "import math\ndef f(x):\n    return x\n"
+     "g = f.__globals__['__builtins__']\n", ["assert f(1) == 1"]),
+    ("getattr", "import math\nsetattr(math, 'sqrt', abs)\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+    ("typing cache", "from typing import List\nclass C:\n    pass\nX = List[C]\ndef f(x):\n    return x\n",
+     ["assert f(1) == 1"]),
+    ("syntax error", "def f(x)\n    return x\n", ["assert f(1) == 1"]),
+    ("clean", "from typing import List\nimport math\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
+]
+
+
+class LoaderReuseTests(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp_root = tempfile.mkdtemp(prefix="codedpo-reuse-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp_root, ignore_errors=True)
+
+    def start(self):
+        return Harness(test_isolation="namespace", timeout=1.0, wall_factor=2, tmp_root=self.tmp_root)
+
+    @staticmethod
+    def outcome(results):
+        return [(r["status"], r["output"], r["error"]) for r in results]
+
+    def idle_loaders(self, h):
+        return sorted(p for p in descendants(h.proc.pid) if h.is_warm_loader(p))
+
+    def test_after_any_solution_the_next_gets_the_verdicts_it_gets_alone(self):
+        h = self.start()
+        try:
+            alone = self.outcome(h.run(PROBE, PROBE_TESTS))
+            self.assertEqual([s for s, _, _ in alone], ["pass", "fail", "pass"], alone)
+            for what, solution, tests in LEAKS:
+                h.run(solution, tests)
+                self.assertEqual(self.outcome(h.run(PROBE, PROBE_TESTS)), alone, what)
+        finally:
+            self.assertEqual(h.close(), 0)
+
+    def test_a_clean_job_keeps_its_loader_and_others_end_it(self):
+        h = self.start()
+        try:
+            clean = "from typing import List\nimport math\n\ndef f(x: List[int]) -> int:\n    return len(x)\n"
+            tests = ["assert f([1, 2]) == 2", "assert f([]) == 1"]
+            h.run(clean, tests)
+            idle = self.idle_loaders(h)
+            self.assertEqual(len(idle), 2, "the warm loader and the one kept")
+            for _ in range(3):
+                self.assertEqual([r["status"] for r in h.run(clean, tests)], ["pass", "fail"])
+                self.assertEqual(self.idle_loaders(h), idle, "the kept loader ran the job")
+            h.run("import os\ndef f(x):\n    return 2\n", tests)     # not gated: its loader ends
+            self.assertFalse(set(self.idle_loaders(h)) >= set(idle))
+            h.run("import math\nmath.pi = 3\ndef f(x):\n    return 2\n", tests)   # gated, dirty
+            self.assertEqual(len(self.idle_loaders(h)), 1)
+        finally:
+            self.assertEqual(h.close(), 0)
+
+    def test_the_next_job_sees_its_own_peak_memory(self):
+        h = self.start()
+        try:
+            h.run("def f(x):\n    return x\n", ["assert f(1) == 1"])
+            idle = self.idle_loaders(h)
+            big = h.run("x = bytearray(300 << 20)\nx[-1] = 1\ndel x\ndef f(x):\n    return x\n", ["assert f(1) == 1"])
+            self.assertGreater(big[0]["max_rss_kb"], 300 << 10)
+            after = h.run("def f(x):\n    return x\n", ["assert f(1) == 1"])
+            self.assertEqual(self.idle_loaders(h), idle, "the same loader ran all three jobs")
+            self.assertLess(after[0]["max_rss_kb"], 200 << 10)
+        finally:
+            self.assertEqual(h.close(), 0)
+
+
+class GateTests(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gate = _ReuseGate()
+
+    def test_plain_solutions_pass(self):
+        for source in ("from typing import List\nimport math\n\ndef f(x: List[int]) -> float:\n"
+                       "    return math.sqrt(sum(x))\n",
+                       "import collections, itertools, functools, heapq, bisect, string, re\n"
+                       "def f(x):\n    return collections.Counter(x).most_common(1)\n",
+                       "def f(x):\n    if __name__ == '__main__':\n        pass\n    return x\n",
+                       "def f(x)\n    return x\n"):     # does not compile: never runs
+            self.assertTrue(self.gate.solution(source)[1], source)
+
+    def test_reaching_out_fails(self):
+        for source in ("import os\n", "import sys\n", "import random\n", "import numpy\n",
+                       "def f():\n    import ctypes\n", "from typing import sys as s\n",
+                       "import typing\ntyping.sys.setrecursionlimit(5)\n", "import re\nre.enum\n",
+                       "eval('1')\n", "x = getattr(1, 'real')\n", "f = open\n", "globals()\n",
+                       "def f(x):\n    return x.__class__\n", "def f(e):\n    return e.tb_frame\n",
+                       "x = __builtins__\n", "from collections import _sys\n",
+                       "import collections.abc\ncollections.abc.Sequence.register(dict)\n",
+                       "import typing\ntyping.get_type_hints(f)\n",
+                       "from __future__ import annotations\n", "x = __codedpo_cmp__\n"):
+            self.assertFalse(self.gate.solution(source)[1], source)
+            self.assertFalse(self.gate.ok(source), source)
+        # Compiled code cannot tell a private global from a private attribute: both fail.
+        self.assertFalse(self.gate.solution("x = _helper\n")[1])
+
+    def test_tests_are_gated_by_their_syntax(self):
+        self.assertTrue(self.gate.ok("assert f([1, 2]) == 3, 'wrong'"))
+        self.assertTrue(self.gate.ok("assert ____ == f(1)"))      # placeholders: a NameError at worst
+        self.assertFalse(self.gate.ok("assert f(1) == 2\nimport unittest"))
+        self.assertFalse(self.gate.ok("assert f.__defaults__ == ()"))
+
+
+if __name__ == "__main__":
+    unittest.main()
