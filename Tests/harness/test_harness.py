@@ -742,6 +742,54 @@ class ForkModeTests(HarnessCase, unittest.TestCase):
     isolation = "fork"
 
 
+class FreshWorkerTests(unittest.TestCase):
+    """config fresh_worker (codedpo efficiency): every job is served by a fork of the worker
+    as it was at start, which exits after the job; verdicts are the usual ones."""
+
+    def job(self, h, job, solution, tests, timing=None):
+        msg = {"type": "job", "job": job, "solution": solution,
+               "tests": [{"id": i + 1, "code": c} for i, c in enumerate(tests)]}
+        if timing is not None:
+            msg["timing"] = timing
+        h.send(msg)
+        results = {}
+        while True:
+            m = h.recv(60)
+            self.assertEqual(m.get("job"), job, m)
+            if m["type"] == "done":
+                return [results[i + 1] for i in range(len(tests))]
+            results[m["test"]] = m
+
+    def test_jobs_in_forks_of_the_ready_worker(self):
+        h = Harness(fresh_worker=True)
+        try:
+            for job in range(1, 4):
+                results = self.job(h, job, SOLUTION, [GOOD, "assert f(1) == 3", "while True: pass"])
+                self.assertEqual([r["status"] for r in results], ["pass", "fail", "timeout"])
+            # A job that kills its loader's parent chain is answered, and the worker goes on.
+            results = self.job(h, 4, "import os\n", ["os._exit(3)"])
+            self.assertEqual(results[0]["status"], "crash")
+            timed = self.job(h, 5, SOLUTION, [GOOD], timing={"min_seconds": 0.001})
+            self.assertEqual(timed[0]["status"], "pass")
+            self.assertTrue(timed[0]["output"].startswith("codedpo-timing:"), timed[0])
+            # Between jobs only the fork that waits for the next job is below the worker (the
+            # one that served the last job exits at once).
+            deadline = time.monotonic() + 10
+            while len(descendants(h.proc.pid)) > 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = [p for p in descendants(h.proc.pid) if alive(p)]
+            self.assertEqual(len(left), 1, left)
+            self.assertEqual(process_table()[left[0]][0], h.proc.pid)
+        finally:
+            self.assertEqual(h.close(), 0)
+
+    def test_bad_value_is_refused(self):
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-c", SOURCE],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        out, _ = proc.communicate(json.dumps({"type": "config", "fresh_worker": "yes"}).encode() + b"\n", timeout=30)
+        self.assertIn(b"fresh_worker must be true or false", out)
+
+
 class ClockTests(unittest.TestCase):
     """The two limits of a test: CPU time (the limit) and a wall-clock backstop
     for code that sleeps or blocks; and the old wall-clock-only configs."""

@@ -142,7 +142,11 @@ public struct EfficiencyRunner {
         var report = EfficiencyReport()
         report.method = method
         report.counter = counter?.name
-        let parameters = options.json.text
+        // The counter is part of the parameters: a run counted with perf is never continued
+        // with valgrind (or the reverse), whose counts are not in the same unit.
+        var parameterFields: [(String, JSON)] = []
+        if case .object(let fields) = options.json { parameterFields = fields }
+        let parameters = JSON.object(parameterFields + [("counter", JSON(counter?.name))]).text
         var finished: Set<[Int64]> = []
         try db.transaction {
             if let existing = try db.int("""

@@ -23,15 +23,15 @@ public final class TimingSession {
         self.counter = counter
         scratch = try WorkerProcess.makeScratch()
         worker = WorkerProcess(settings: settings, scratch: scratch)
+        // Every job in a fork of the worker as it started: a loader's heap, and so the cost of a
+        // body that allocates, must not depend on the jobs before it (see harness_timing.py).
+        worker.freshWorker = true
         if case .valgrind(let valgrind) = counter {
             let dumps = scratch + "/callgrind"
             try FileManager.default.createDirectory(atPath: dumps, withIntermediateDirectories: true)
             worker.launcher = InstructionCounter.callgrindLauncher(valgrind: valgrind, directory: dumps)
             worker.writable = [dumps]
             callgrindDirectory = dumps
-            // The first job of a worker runs in a fresh loader whose heap differs from the warm
-            // loaders after it (by ~2% of a small body's count): one job of nothing settles it.
-            _ = worker.run(solution: "pass\n", tests: [(id: 0, code: "pass")], timing: timing(minSeconds: 0.001))
         } else {
             callgrindDirectory = nil
         }

@@ -33,6 +33,9 @@ final class WorkerProcess {
     /// and host folders it writes to that bubblewrap must leave writable.
     var launcher: [String] = []
     var writable: [String] = []
+    /// Each job served by a fork of the worker as it was at start (harness "fresh_worker"):
+    /// timing jobs, whose counts must not depend on the jobs served before.
+    var freshWorker = false
 
     init(settings: ExecutionSettings, scratch: String) {
         self.settings = settings
@@ -110,7 +113,9 @@ final class WorkerProcess {
             self.stderrTail = String((self.stderrTail + String(decoding: data, as: UTF8.self)).suffix(2000))
         }
         let tmpRoot = settings.isolation == .bwrap ? "/tmp" : scratch
-        try send(settings.workerConfig(tmpRoot: tmpRoot))
+        var config = settings.workerConfig(tmpRoot: tmpRoot)
+        if freshWorker, case .object(let fields) = config { config = .object(fields + [("fresh_worker", .bool(true))]) }
+        try send(config)
         guard let line = try reader?.readLine(), let ready = try? JSON.parse(line), ready["type"] == "ready" else {
             process.waitUntilExit()
             throw StoreError("the Python worker did not start (\(executable)): \(stderrTail.isEmpty ? "no message" : stderrTail)")

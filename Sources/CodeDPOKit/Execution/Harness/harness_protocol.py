@@ -254,7 +254,8 @@ def _number(value, default=0.0):
 class _Config(object):
     FIELDS = {"timeout": 1.0, "load_timeout": 5.0, "wall_factor": None, "memory_mb": None, "cpu_s": None,
               "max_processes": None, "max_file_mb": None, "max_open_files": None,
-              "output_limit": 2048, "test_isolation": "namespace", "tmp_root": None}
+              "output_limit": 2048, "test_isolation": "namespace", "tmp_root": None,
+              "fresh_worker": False}   # fresh_worker: each job in a fork of the ready worker (harness_timing.py)
 
     @classmethod
     def parse(cls, msg):
@@ -291,6 +292,8 @@ class _Config(object):
             raise ValueError("output_limit must be a non-negative integer")
         if cfg["test_isolation"] not in ("namespace", "fork"):
             raise ValueError("test_isolation must be \"namespace\" or \"fork\"")
+        if type(cfg["fresh_worker"]) is not bool:
+            raise ValueError("fresh_worker must be true or false")
         if cfg["tmp_root"] is not None:
             if type(cfg["tmp_root"]) is not str:
                 raise ValueError("tmp_root must be a string or null")

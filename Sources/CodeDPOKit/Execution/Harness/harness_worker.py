@@ -287,6 +287,8 @@ class Worker(object):
         self.emit({"type": "ready", "python": sys.executable,
                    "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
                    "pid": self.pid, "subreaper": self.subreaper})
+        if self.cfg["fresh_worker"]:
+            return _serve_fresh(self, stdin)   # timing jobs: see harness_timing.py
         try:
             self.prepare_warm()
             while True:
