@@ -784,7 +784,7 @@ class FreshWorkerTests(unittest.TestCase):
             self.assertEqual(h.close(), 0)
 
     def test_bad_value_is_refused(self):
-        proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-c", SOURCE],
+        proc = subprocess.Popen(harness_source.worker_argv(sys.executable, SOURCE),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         out, _ = proc.communicate(json.dumps({"type": "config", "fresh_worker": "yes"}).encode() + b"\n", timeout=30)
         self.assertIn(b"fresh_worker must be true or false", out)
