@@ -190,6 +190,26 @@ class _Loader(object):
         self.rfd = self.job_fd = self.pidfd = None
 
 
+
+def _discard_loader(loader):
+    """Kill a loader the worker no longer wants (warm or kept), reap it, remove its job
+    directory; None does nothing."""
+    if loader is None:
+        return
+    if not loader.dead:
+        for kill in (_killpg, _kill):
+            try:
+                kill(loader.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.waitpid(loader.pid, 0)
+        except ChildProcessError:
+            pass
+    loader.close()
+    _remove_tree(loader.tmpdir)
+
+
 class Worker(object):
     def __init__(self):
         self.cfg = None
@@ -414,20 +434,7 @@ class Worker(object):
     def discard_reused(self):
         """Kill and forget the kept loader, and remove its job directory."""
         loader, self.reused = self.reused, None
-        if loader is None:
-            return
-        if not loader.dead:
-            for kill in (_killpg, _kill):
-                try:
-                    kill(loader.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            try:
-                os.waitpid(loader.pid, 0)
-            except ChildProcessError:
-                pass
-        loader.close()
-        _remove_tree(loader.tmpdir)
+        _discard_loader(loader)
 
     def job_dir(self):
         """A fresh, empty job directory: one a previous job left as it was made
@@ -538,20 +545,7 @@ class Worker(object):
     def discard_warm(self):
         """Kill and forget the warm loader (and its unused job directory)."""
         loader, self.warm = self.warm, None
-        if loader is None:
-            return
-        if not loader.dead:
-            for kill in (_killpg, _kill):
-                try:
-                    kill(loader.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            try:
-                os.waitpid(loader.pid, 0)
-            except ChildProcessError:
-                pass
-        loader.close()
-        _remove_tree(loader.tmpdir)
+        _discard_loader(loader)
 
     def take_warm(self, solution, tests, again=False):
         """Hand the job to the warm loader; None when there is none or it
