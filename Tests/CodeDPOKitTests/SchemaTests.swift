@@ -95,4 +95,19 @@ final class ScoreIndexTests: XCTestCase {
             XCTAssertFalse(plan.contains("SCAN sc"), "\(sql):\n\(plan)")
         }
     }
+
+    /// The per-problem lookups of the RL exports and the efficiency stage (top solution, scored
+    /// problems) look up each solution's score, never walk the run: with `scores` outer they
+    /// searched by score run alone, and `export --format grpo` went quadratic.
+    func testPerProblemTopSolutionIsAnIndexLookup() throws {
+        let db = try migratedDatabase(self)
+        for (sql, arguments) in [(ScoreRunRecord.topSolutionSQL, [1, 10, 1]), (Exporter.scoredProblemsSQL(allowContaminated: true), [1, 10]),
+                                 (Exporter.scoredProblemsSQL(allowContaminated: false), [1, 10])] {
+            let statement = try db.prepare("EXPLAIN QUERY PLAN " + sql)
+            try statement.bind(arguments.map { Int64($0) as SQLBindable })
+            let plan = try statement.rows().compactMap { $0["detail"].string }.joined(separator: "\n")
+            XCTAssertTrue(plan.contains("SEARCH s USING COVERING INDEX sqlite_autoindex_solutions_1 (problem_id=?)"), plan)
+            XCTAssertTrue(plan.contains("scores_of_solutions (score_run_id=? AND solution_id=? AND iteration=?)"), plan)
+        }
+    }
 }

@@ -229,13 +229,7 @@ public struct Exporter {
 
     func writeProblems(origin: Origin, options: ExportOptions, files: inout SplitFiles, statistics: inout ExportStatistics) throws {
         let run = origin.scoreRun
-        var problems = try db.rows("""
-            SELECT p.id AS id, p.external_id AS external_id, p.prompt AS prompt, p.entry_point AS entry_point, p.language AS language
-            FROM problems p WHERE EXISTS (SELECT 1 FROM scores sc JOIN solutions s ON s.id = sc.solution_id
-                WHERE sc.score_run_id = ? AND sc.iteration = ? AND s.problem_id = p.id)
-              AND \(ContaminationFilter.condition(problemColumn: "p.id", allowContaminated: options.allowContaminated))
-            ORDER BY p.id
-            """, run.id, run.finalIteration)
+        var problems = try db.rows(Self.scoredProblemsSQL(allowContaminated: options.allowContaminated), run.id, run.finalIteration)
         if let seed = options.shuffleSeed { problems = seededShuffle(problems, seed: seed) }
         var index: [String: Int] = [:]
         for row in problems {
@@ -252,6 +246,20 @@ public struct Exporter {
             try files.write([RLRows.line(problem, format: options.format, split: split, index: index[split, default: 0])], split: split, unique: false)
             index[split, default: 0] += 1
         }
+    }
+
+    /// The problems a score run scored at an iteration (arguments: score run, iteration), in id
+    /// order. The EXISTS walks the problem's solutions first (CROSS JOIN): with `scores` outer
+    /// it read the run's scores up to each problem, quadratic in the problems.
+    static func scoredProblemsSQL(allowContaminated: Bool) -> String {
+        """
+        SELECT p.id AS id, p.external_id AS external_id, p.prompt AS prompt, p.entry_point AS entry_point, p.language AS language
+        FROM problems p WHERE EXISTS (SELECT 1 FROM solutions s
+            CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
+            WHERE s.problem_id = p.id)
+          AND \(ContaminationFilter.condition(problemColumn: "p.id", allowContaminated: allowContaminated))
+        ORDER BY p.id
+        """
     }
 
     func writeLLaMAFactoryInfo(name: String, files: [ExportedFile], folder: URL) throws -> String {
