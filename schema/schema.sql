@@ -306,10 +306,11 @@ CREATE TABLE scores (
     value REAL NOT NULL,
     CHECK ((solution_id IS NULL) <> (test_id IS NULL))
 );
--- Led by the solution (test) so one problem's scores at every iteration are one range each.
-CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, solution_id, iteration)
+-- Led by the solution (test) so one problem's scores at every iteration are one range each;
+-- the value is in the index so readers of a run's scores never visit the rows.
+CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, solution_id, iteration, value)
     WHERE solution_id IS NOT NULL;
-CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, test_id, iteration)
+CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, test_id, iteration, value)
     WHERE test_id IS NOT NULL;
 
 -- One timing of the solutions of a score run: method (instructions or CPU time), repetitions,
@@ -452,7 +453,10 @@ LEFT JOIN (
 ) o ON o.generation_id = g.id
 GROUP BY g.stage, g.model, g.status;
 
--- Verdicts with their problem and test kind; passed is 1 for pass, else 0.
+-- Verdicts with their problem and test kind; passed is 1 for pass, else 0. Solutions lead
+-- (CROSS JOIN), so a filter by problem reads only that problem's verdicts; executions always
+-- name an execution config, so `config_id IN (...)` drops nothing and lets the verdict index
+-- serve when no config is named.
 CREATE VIEW pass_matrix AS
 SELECT
     e.config_id,
@@ -462,8 +466,8 @@ SELECT
     t.kind AS test_kind,
     e.status,
     e.status = 'pass' AS passed
-FROM executions e
-JOIN solutions s ON s.id = e.solution_id
+FROM solutions s
+CROSS JOIN executions e ON e.config_id IN (SELECT id FROM execution_configs) AND e.solution_id = s.id
 JOIN tests t ON t.id = e.test_id;
 
 -- Verdict counts and mean duration per execution config and status.
@@ -484,7 +488,9 @@ WHERE NOT EXISTS (
 );
 
 -- Final-iteration score and rank (1 = best, ties share a rank) of every solution in every
--- score run.
+-- score run. The problem's solutions lead (CROSS JOIN), so a filter by problem_id reads
+-- only that problem's scores. Write the problem's id (or a --param), not a subquery: a
+-- subquery filter is not pushed into a view with a window, and the whole view is computed.
 CREATE VIEW solution_ranking AS
 SELECT
     r.id AS score_run_id,
@@ -494,11 +500,11 @@ SELECT
     sc.value AS score,
     rank() OVER (PARTITION BY r.id, s.problem_id ORDER BY sc.value DESC) AS rank,
     s.sample_count
-FROM score_runs r
-JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
-JOIN solutions s ON s.id = sc.solution_id;
+FROM solutions s
+CROSS JOIN score_runs r
+CROSS JOIN scores sc ON sc.score_run_id = r.id AND sc.solution_id = s.id AND sc.iteration = r.final_iteration;
 
--- Final-iteration score and rank of every test in every score run.
+-- Final-iteration score and rank of every test in every score run (tests lead, as above).
 CREATE VIEW test_ranking AS
 SELECT
     r.id AS score_run_id,
@@ -507,9 +513,9 @@ SELECT
     sc.test_id,
     sc.value AS score,
     rank() OVER (PARTITION BY r.id, t.problem_id ORDER BY sc.value DESC) AS rank
-FROM score_runs r
-JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
-JOIN tests t ON t.id = sc.test_id;
+FROM tests t
+CROSS JOIN score_runs r
+CROSS JOIN scores sc ON sc.score_run_id = r.id AND sc.test_id = t.id AND sc.iteration = r.final_iteration;
 
 -- solution_ranking restricted to the most recent score run (its own query, so a filter by
 -- problem reaches the indexes).
@@ -522,9 +528,9 @@ SELECT
     sc.value AS score,
     rank() OVER (PARTITION BY r.id, s.problem_id ORDER BY sc.value DESC) AS rank,
     s.sample_count
-FROM score_runs r
-JOIN scores sc ON sc.score_run_id = r.id AND sc.iteration = r.final_iteration
-JOIN solutions s ON s.id = sc.solution_id
+FROM solutions s
+CROSS JOIN score_runs r
+CROSS JOIN scores sc ON sc.score_run_id = r.id AND sc.solution_id = s.id AND sc.iteration = r.final_iteration
 WHERE r.id = (SELECT max(id) FROM score_runs);
 
 -- A benchmark file imported for decontamination: name, format, the file's SHA-256 (the same

@@ -72,8 +72,9 @@ final class SchemaTests: XCTestCase {
     }
 }
 
-/// Migration 0005: one problem's scores at every iteration are index ranges, not a scan of
-/// the score run (what `scores --problem`, the report and the ranking views by problem read).
+/// Migrations 0005 and 0007: one problem's scores at every iteration are index ranges, not a
+/// scan of the score run (what `scores --problem`, the report and the ranking views by problem
+/// read); the pass matrix and the rankings of one problem start at its solutions or tests.
 final class ScoreIndexTests: XCTestCase {
     func testOneProblemsScoresAreReadThroughTheIndexes() throws {
         let db = try migratedDatabase(self)
@@ -84,16 +85,37 @@ final class ScoreIndexTests: XCTestCase {
             ("SELECT sc.value FROM tests t CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.test_id = t.id WHERE t.problem_id = 1", "scores_of_tests"),
         ] {
             let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
-            XCTAssertTrue(plan.contains("USING INDEX \(index) (score_run_id=? AND \(index == "scores_of_solutions" ? "solution_id" : "test_id")=?)"), plan)
+            XCTAssertTrue(plan.contains("USING COVERING INDEX \(index) (score_run_id=? AND \(index == "scores_of_solutions" ? "solution_id" : "test_id")=?)"), plan)
             XCTAssertFalse(plan.contains("SCAN sc"), "no scan of the scores: \(plan)")
         }
-        // The ranking views filtered by one problem search, never scan, the scores.
+        // The ranking views filtered by one problem (with or without a score run) look up each
+        // of the problem's solutions' (tests') scores, from the index alone: never a walk of a
+        // run (`(score_run_id=?)` alone) or a scan.
         for sql in ["SELECT * FROM solution_ranking WHERE score_run_id = 1 AND problem_id = 1", "SELECT * FROM latest_ranking WHERE problem_id = 1",
+                    "SELECT * FROM solution_ranking WHERE problem_id = 1", "SELECT * FROM test_ranking WHERE problem_id = 1",
                     "SELECT * FROM test_ranking WHERE score_run_id = 1 AND problem_id = 1"] {
             let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
-            XCTAssertTrue(plan.contains("SEARCH sc USING INDEX scores_of_"), "\(sql):\n\(plan)")
+            let key = sql.contains("FROM test_ranking") ? "scores_of_tests (score_run_id=? AND test_id=? AND iteration=?)"
+                                                   : "scores_of_solutions (score_run_id=? AND solution_id=? AND iteration=?)"
+            XCTAssertTrue(plan.contains("SEARCH sc USING COVERING INDEX \(key)"), "\(sql):\n\(plan)")
+            XCTAssertTrue(plan.contains("(problem_id=?)"), "the problem's rows lead: \(sql):\n\(plan)")
             XCTAssertFalse(plan.contains("SCAN sc"), "\(sql):\n\(plan)")
         }
+    }
+
+    /// The README's pass matrix of one problem reads that problem's verdicts, with or without
+    /// a config, and the whole matrix of a config stays one pass over the verdict index.
+    func testPassMatrixOfOneProblemStartsAtItsSolutions() throws {
+        let db = try migratedDatabase(self)
+        for sql in ["SELECT solution_id, test_id, passed FROM pass_matrix WHERE problem_id = 1 AND config_id = 1",
+                    "SELECT solution_id, test_id, passed FROM pass_matrix WHERE problem_id = 1"] {
+            let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
+            XCTAssertTrue(plan.contains("SEARCH s USING COVERING INDEX sqlite_autoindex_solutions_1 (problem_id=?)"), "\(sql):\n\(plan)")
+            XCTAssertTrue(plan.contains("(config_id=? AND solution_id=?)"), "\(sql):\n\(plan)")
+            XCTAssertFalse(plan.contains("SCAN e"), "\(sql):\n\(plan)")
+        }
+        let whole = try db.rows("EXPLAIN QUERY PLAN SELECT * FROM pass_matrix WHERE config_id = 1").compactMap { $0["detail"].string }.joined(separator: "\n")
+        XCTAssertTrue(whole.contains("SEARCH e USING COVERING INDEX executions_with_status (config_id=? AND solution_id=?)"), whole)
     }
 
     /// The per-problem lookups of the RL exports and the efficiency stage (top solution, scored
