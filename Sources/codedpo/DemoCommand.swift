@@ -74,10 +74,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static let queries: [(String, String)] = [
-        ("Self-validation learns to distrust wrong tests: demo/second_largest's tests by final score",
-         "SELECT r.rank, printf('%.3g', r.score) AS score, json_extract(ts.metadata, '$.role') AS role, t.code FROM test_ranking r JOIN tests t ON t.id = r.test_id JOIN test_sources ts ON ts.test_id = t.id WHERE r.strategy = 'self-validation' AND r.problem_id = (SELECT id FROM problems WHERE external_id = 'demo/second_largest') ORDER BY r.rank"),
+        ("Self-validation learns to distrust wrong tests: demo/second_largest's tests by final score (problem 2: views are filtered by id)",
+         "SELECT r.rank, printf('%.3g', r.score) AS score, json_extract(ts.metadata, '$.role') AS role, t.code FROM test_ranking r JOIN tests t ON t.id = r.test_id JOIN test_sources ts ON ts.test_id = t.id WHERE r.strategy = 'self-validation' AND r.problem_id = 2 ORDER BY r.rank"),
         ("What each strategy ranks first there (pass-count follows the wrong tests)",
-         "SELECT r.strategy, printf('%.3g', r.score) AS score, s.sample_count AS samples, json_extract(ss.metadata, '$.role') AS role, json_extract(ss.metadata, '$.note') AS note FROM solution_ranking r JOIN solutions s ON s.id = r.solution_id JOIN solution_sources ss ON ss.solution_id = s.id WHERE r.rank = 1 AND r.problem_id = (SELECT id FROM problems WHERE external_id = 'demo/second_largest') ORDER BY r.score_run_id"),
+         "SELECT r.strategy, printf('%.3g', r.score) AS score, s.sample_count AS samples, json_extract(ss.metadata, '$.role') AS role, json_extract(ss.metadata, '$.note') AS note FROM solution_ranking r JOIN solutions s ON s.id = r.solution_id JOIN solution_sources ss ON ss.solution_id = s.id WHERE r.rank = 1 AND r.problem_id = 2 ORDER BY r.score_run_id"),
         ("Slow correct solutions lose the efficiency pairs",
          "SELECT p.external_id AS problem, printf('%.1fx', x.rejected_score / x.chosen_score) AS slower, json_extract(ss.metadata, '$.note') AS rejected FROM pairs x JOIN problems p ON p.id = x.problem_id JOIN solution_sources ss ON ss.solution_id = x.rejected_solution_id WHERE x.kind = 'efficiency' ORDER BY x.rejected_score / x.chosen_score DESC"),
     ]

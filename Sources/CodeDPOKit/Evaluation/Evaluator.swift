@@ -112,9 +112,10 @@ public struct Evaluator {
     public let db: Database
     private let tables = TableCache()
 
-    /// The ground-truth tables read so far, by execution config.
+    /// The ground-truth tables read so far, by execution config, and the solutions' table.
     private final class TableCache {
         var byConfig: [Int64: GroundTruthTable] = [:]
+        var solutions: SolutionTable?
     }
 
     public init(db: Database) { self.db = db }
@@ -128,24 +129,43 @@ public struct Evaluator {
         return table
     }
 
+    /// Every solution's problem and sample count, read once per evaluator.
+    func solutionTable() throws -> SolutionTable {
+        if let table = tables.solutions { return table }
+        let table = try SolutionTable(db: db)
+        tables.solutions = table
+        return table
+    }
+
     /// Ground-truth (solution, test) pairs of the scored problems that have no verdict yet.
     public func missingGroundTruth(scoreRun id: Int64) throws -> Int {
         let run = try scoreRun(id)
         let table = try groundTruth(configID: run.configID)
         var missing = 0
-        try Self.forEachScored(db, run: run) { problem, solution, _, _ in missing += table.missing(solution: solution, problem: problem) }
+        try Self.forEachScored(db, run: run, solutions: try solutionTable()) { problem, solution, _, _ in
+            missing += table.missing(solution: solution, problem: problem)
+        }
         return missing
     }
 
     public func evaluate(scoreRun id: Int64) throws -> EvaluationReport {
         let run = try scoreRun(id)
-        return try Self.evaluate(db, run: run, groundTruth: try groundTruth(configID: run.configID))
+        return try evaluate(run: run)
     }
 
-    /// Every scored solution of the run at its final iteration, problem by problem (the
-    /// solutions index gives that order without a sort; within a problem, any order).
-    static func forEachScored(_ db: Database, run: ScoreRunRecord,
+    /// One run held against its config's ground truth, with the tables this evaluator holds.
+    func evaluate(run: ScoreRunRecord) throws -> EvaluationReport {
+        try Self.evaluate(db, run: run, groundTruth: try groundTruth(configID: run.configID), solutions: try solutionTable())
+    }
+
+    /// Every scored solution of the run at its final iteration, problem by problem in problem
+    /// order (within a problem, any order). With a solution table whose ids follow problems,
+    /// only the score index is read; otherwise the solutions index gives the order.
+    static func forEachScored(_ db: Database, run: ScoreRunRecord, solutions: SolutionTable? = nil,
                               _ body: (_ problem: Int64, _ solution: Int64, _ samples: Int, _ score: Double) throws -> Void) throws {
+        if let solutions, solutions.inProblemOrder {
+            return try solutions.forEachScored(db, run: run, body)
+        }
         let statement = try db.prepare("""
             SELECT s.problem_id AS problem_id, s.id AS solution_id, s.sample_count AS samples, sc.value AS score
             FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ? AND sc.solution_id = s.id AND sc.iteration = ?
@@ -161,7 +181,8 @@ public struct Evaluator {
 
     /// One run held against a ground-truth table: per problem with ground truth, its scored
     /// solutions in id order with final score, sample weight and correctness.
-    static func evaluate(_ db: Database, run: ScoreRunRecord, groundTruth: GroundTruthTable) throws -> EvaluationReport {
+    static func evaluate(_ db: Database, run: ScoreRunRecord, groundTruth: GroundTruthTable,
+                         solutions: SolutionTable? = nil) throws -> EvaluationReport {
         var outcomes: [ProblemOutcome] = []
         var withoutGroundTruth = 0
         var missing = 0
@@ -176,7 +197,7 @@ public struct Evaluator {
             entries.removeAll(keepingCapacity: true)
         }
         var lastWithout: Int64?
-        try forEachScored(db, run: run) { problem, solution, samples, score in
+        try forEachScored(db, run: run, solutions: solutions) { problem, solution, samples, score in
             guard groundTruth.tests(ofProblem: problem) > 0 else {
                 if lastWithout != problem { withoutGroundTruth += 1 }
                 lastWithout = problem

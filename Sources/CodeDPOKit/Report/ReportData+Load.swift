@@ -7,7 +7,6 @@ extension ReportData {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         var data = ReportData(databasePath: db.path, generatedAt: formatter.string(from: options.generatedAt))
-        try data.loadCounts(db)
         let evaluator = Evaluator(db: db)
         data.scoreRuns = try db.rows("""
             SELECT id, strategy, parameters, config_id, test_kind, final_iteration, problems_scored, created_at
@@ -27,10 +26,13 @@ extension ReportData {
             data.scoreRun = data.scoreRuns.last { $0.strategy == "self-validation" } ?? data.scoreRuns.last
         }
         data.groundTruthTests = try db.int("SELECT count(*) FROM tests WHERE kind = 'ground_truth'") ?? 0
+        // The focused run's pass over every verdict also counts them by status.
+        var statuses: [(status: String, count: Int)]?
         if let run = data.scoreRun {
             data.pairSet = try db.rows("SELECT name FROM pair_sets WHERE score_run_id = ? ORDER BY id DESC LIMIT 1", run.id).first?["name"].string
             let iterative = run.strategy == "self-validation" && run.finalIteration > 0
             let focus = try ReportFocus(db: db, run: run, groundTruth: try evaluator.groundTruth(configID: run.configID))
+            statuses = focus.statusCounts
             let pairsPerProblem = try data.correctnessPairCounts(db)
             var candidates: [ReportMath.MatrixCandidate] = []
             var convergence = iterative ? ReportMath.ConvergenceTotals(iterations: run.finalIteration + 1, trajectoryLimit: options.trajectories) : nil
@@ -74,6 +76,7 @@ extension ReportData {
             let limit = options.problems.isEmpty ? options.matrices : options.problems.count
             data.problems = try chosen.prefix(max(limit, 0)).compactMap { try Self.matrix(db, focus: focus, candidate: $0, pairSet: data.pairSet) }
         }
+        try data.loadCounts(db, statuses: statuses)
         try data.loadStrategies(db, evaluator: evaluator)
         try data.loadEfficiency(db)
         return data
@@ -183,7 +186,8 @@ extension ReportData {
                              verdicts: verdicts, pairs: pairs, why: candidate.why)
     }
 
-    mutating func loadCounts(_ db: Database) throws {
+    /// `statuses`: verdicts per status when a pass over the verdicts counted them already.
+    mutating func loadCounts(_ db: Database, statuses: [(status: String, count: Int)]? = nil) throws {
         func add(_ stage: String, _ item: String, _ sql: String) throws {
             counts.append(Count(stage: stage, item: item, value: try db.int(sql) ?? 0))
         }
@@ -200,8 +204,7 @@ extension ReportData {
         try add("solutions", "samples", "SELECT coalesce(sum(sample_count), 0) FROM solutions")
         try breakdown("tests", "tests", "SELECT kind AS name, count(*) AS count FROM tests GROUP BY kind ORDER BY kind DESC")
         try add("execution", "execution configs", "SELECT count(*) FROM execution_configs")
-        executionStatuses = try db.rows("SELECT status, count(*) AS count FROM executions GROUP BY status ORDER BY 2 DESC, 1")
-            .map { ($0["status"].string ?? "NULL", $0["count"].int ?? 0) }
+        executionStatuses = try statuses ?? Self.statusCounts(db)
         // The verdict total is the sum of the per-status counts: one pass over the verdicts.
         counts.append(Count(stage: "execution", item: "verdicts", value: executionStatuses.reduce(0) { $0 + $1.count }))
         for (status, count) in executionStatuses {
@@ -216,6 +219,20 @@ extension ReportData {
         try breakdown("pairs", "pairs", "SELECT kind AS name, count(*) AS count FROM pairs GROUP BY kind ORDER BY kind")
         try add("exports", "exports", "SELECT count(*) FROM exports")
         try breakdown("exports", "files", "SELECT format AS name, count(*) AS count FROM exports GROUP BY format ORDER BY format")
+    }
+
+    /// Verdicts per status, most first (ties by name), statuses with none left out. One pass
+    /// over the verdict index with a count per status (the statuses are a closed list):
+    /// `GROUP BY status` sorted every verdict in a temporary B-tree first.
+    static func statusCounts(_ db: Database) throws -> [(status: String, count: Int)] {
+        let columns = VerdictStatus.names.map { "count(*) FILTER (WHERE status = '\($0)') AS \"\($0)\"" }.joined(separator: ", ")
+        guard let row = try db.rows("SELECT \(columns) FROM executions").first else { return [] }
+        return ordered(VerdictStatus.names.map { (status: $0, count: row[$0].int ?? 0) })
+    }
+
+    /// Statuses with verdicts, most first, ties by name.
+    static func ordered(_ counts: [(status: String, count: Int)]) -> [(status: String, count: Int)] {
+        counts.filter { $0.count > 0 }.sorted { ($1.count, $0.status) < ($0.count, $1.status) }
     }
 
     /// Speedups of the efficiency pairs of the latest pair set that has any (one built on the

@@ -16,6 +16,21 @@ struct ReportFocus {
     var correctPassing: [Int32] = []
     /// Per problem id: its correct solutions (known only for complete ground truth).
     var correctCount: [Int32] = []
+    /// Verdicts per status under every config, most first (the report's counts), from the
+    /// same pass over the verdicts.
+    var statusCounts: [(status: String, count: Int)] = []
+
+    /// Status positions in `VerdictStatus.names` by the status's first letter (the statuses'
+    /// first letters all differ), so the pass over every verdict reads one integer per row.
+    static let statusByInitial: [Int] = {
+        var table = Array(repeating: -1, count: 128)
+        for (index, name) in VerdictStatus.names.enumerated() {
+            let initial = Int(name.utf8.first!)
+            precondition(table[initial] == -1, "two verdict statuses start with \(name.first!): count them by name")
+            table[initial] = index
+        }
+        return table
+    }()
 
     /// `groundTruth` is the run's config's table (shared with the strategy section).
     init(db: Database, run: ReportData.ScoreRunInfo, groundTruth: GroundTruthTable) throws {
@@ -51,15 +66,26 @@ struct ReportFocus {
                 if ok { correctCount[Int(problem)] += 1 }
             }
         }
-        // One pass over the passing verdicts (tests without a score are never looked up).
-        let passes = try db.prepare("SELECT solution_id, test_id FROM executions WHERE config_id = ? AND status = 'pass'")
-        let (solutionColumn, testColumn) = (try passes.column("solution_id"), try passes.column("test_id"))
-        try passes.rows(binding: [run.configID]) { row in
-            let solution = Int(row.statement.int64(at: solutionColumn)), test = Int(row.statement.int64(at: testColumn))
+        // One pass over every verdict, from the verdict index alone: counts per status, and
+        // the run's config's passes (tests without a score are never looked up). Counting in
+        // SQL cost a second pass as long as this one.
+        let verdicts = try db.prepare("SELECT config_id, solution_id, test_id, unicode(status) AS initial FROM executions")
+        let columns = (config: try verdicts.column("config_id"), solution: try verdicts.column("solution_id"),
+                       test: try verdicts.column("test_id"), initial: try verdicts.column("initial"))
+        let pass = Self.statusByInitial[Int(VerdictStatus.pass.rawValue.utf8.first!)]
+        var counts = Array(repeating: 0, count: VerdictStatus.names.count)
+        try verdicts.rows(binding: []) { row in
+            let initial = row.statement.int(at: columns.initial)
+            let status = (0..<128).contains(initial) ? Self.statusByInitial[initial] : -1
+            guard status >= 0 else { return }
+            counts[status] += 1
+            guard status == pass, row.statement.int64(at: columns.config) == run.configID else { return }
+            let solution = Int(row.statement.int64(at: columns.solution)), test = Int(row.statement.int64(at: columns.test))
             guard solution < problemOfSolution.count, problemOfSolution[solution] != 0, test < passedBy.count else { return }
             passedBy[test] += 1
             if correct[solution] == 1 { correctPassing[test] += 1 }
         }
+        statusCounts = ReportData.ordered(zip(VerdictStatus.names, counts).map { (status: $0, count: $1) })
     }
 
     /// One problem's scored solutions and tests, with their scores at every iteration up to

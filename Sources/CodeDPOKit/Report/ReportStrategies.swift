@@ -12,7 +12,7 @@ extension ReportData {
         for run in latest.values.sorted(by: { $0.id < $1.id }) {
             let record = ScoreRunRecord(id: run.id, strategy: run.strategy, parameters: (try? JSON.parse(run.parameters)) ?? .object([]),
                                         configID: run.configID, finalIteration: run.finalIteration)
-            let report = try Evaluator.evaluate(db, run: record, groundTruth: try evaluator.groundTruth(configID: run.configID))
+            let report = try evaluator.evaluate(run: record)
             guard report.missingGroundTruthVerdicts == 0 else {
                 strategies.append(StrategyResult(run: run, topPassRate: nil, randomPassRate: nil, problems: 0,
                                                  missingVerdicts: report.missingGroundTruthVerdicts))
