@@ -241,6 +241,28 @@ final class ReportDataTests: XCTestCase {
         XCTAssertEqual(page.html.components(separatedBy: "<figcaption>").count - 1, charts)
     }
 
+    /// The report reads a run's scores in one pass per score index when ids follow problems;
+    /// the slices are the ones the problem-by-problem reads give.
+    func testStreamedScoresAreTheProblemByProblemSlices() throws {
+        let (_, _, sv, _) = try buildPipeline()
+        let run = try XCTUnwrap(try ReportData.load(db).scoreRuns.first { $0.id == sv })
+        let focus = try ReportFocus(db: db, run: run, groundTruth: try GroundTruthTable(db: db, configID: configID))
+        var streamed: [ReportFocus.Slice] = [], single: [ReportFocus.Slice] = []
+        try focus.streamProblems(first: 0, problemOfTest: try XCTUnwrap(try focus.testsInProblemOrder())) { streamed.append($0) }
+        try focus.problemByProblem(first: 0) { single.append($0) }
+        XCTAssertEqual(streamed.count, 2)
+        XCTAssertEqual(streamed.map(\.problem), single.map(\.problem))
+        for (a, b) in zip(streamed, single) {
+            XCTAssertEqual(a.solutionIDs, b.solutionIDs)
+            XCTAssertEqual(a.solutionValues, b.solutionValues)
+            XCTAssertEqual(a.testIDs, b.testIDs)
+            XCTAssertEqual(a.testValues, b.testValues)
+        }
+        // Rows of a problem after another problem's: the problem-by-problem reads are used.
+        XCTAssertTrue(ReportFocus.followsProblems([0, 1, 1, 0, 2]))
+        XCTAssertFalse(ReportFocus.followsProblems([0, 2, 2, 1]))
+    }
+
     func testAnEmptyDatabaseSaysWhatToRun() throws {
         let page = HTMLReport.render(try ReportData.load(try migratedDatabase(self)))
         XCTAssertEqual(page.sections.filter(\.hasContent).count, 0)

@@ -104,6 +104,91 @@ struct ReportFocus {
     /// Calls `body` with each problem the run scored, in id order.
     func forEachProblem(history: Bool, _ body: (Slice) throws -> Void) throws {
         let first = history ? 0 : run.finalIteration
+        if let problemOfTest = try testsInProblemOrder(), Self.followsProblems(problemOfSolution) {
+            return try streamProblems(first: first, problemOfTest: problemOfTest, body)
+        }
+        try problemByProblem(first: first, body)
+    }
+
+    /// Whether the nonzero entries (problem ids, indexed by row id) never go down: each
+    /// problem's rows are contiguous in id order, problems ascending (what importing or
+    /// generating problem by problem gives).
+    static func followsProblems<T: BinaryInteger>(_ problemOf: [T]) -> Bool {
+        var last: T = 0
+        for problem in problemOf where problem != 0 {
+            if problem < last { return false }
+            last = problem
+        }
+        return true
+    }
+
+    /// Per test id its problem, when tests follow problems (else nil).
+    func testsInProblemOrder() throws -> [Int32]? {
+        var problemOfTest: [Int32] = try GroundTruthTable.dense(db, "SELECT max(id) FROM tests", 0)
+        try db.prepare("SELECT id, problem_id FROM tests").rows(binding: []) { row in
+            problemOfTest[Int(row.int64("id"))] = Int32(row.int64("problem_id"))
+        }
+        return Self.followsProblems(problemOfTest) ? problemOfTest : nil
+    }
+
+    /// The run's scores read in one pass over each score index (solutions, tests), cut into
+    /// problems by the id-to-problem arrays: no statement per problem and no join.
+    func streamProblems(first: Int, problemOfTest: [Int32], _ body: (Slice) throws -> Void) throws {
+        let iterations = run.finalIteration - first + 1
+        func cursor(_ column: String) throws -> Statement {
+            let statement = try db.prepare("""
+                SELECT \(column) AS id, iteration, value FROM scores
+                WHERE score_run_id = ?1 AND \(column) IS NOT NULL AND iteration BETWEEN ?2 AND ?3 ORDER BY \(column), iteration
+                """)
+            try statement.bind([run.id, Int64(first), Int64(run.finalIteration)])
+            return statement
+        }
+        let solutions = try cursor("solution_id"), tests = try cursor("test_id")
+        defer { solutions.reset(); tests.reset() }
+        // Both cursors have the same columns.
+        let columns = (id: try solutions.column("id"), iteration: try solutions.column("iteration"), value: try solutions.column("value"))
+        func add(_ statement: Statement, to ids: inout [Int64], _ values: inout [[Double]]) {
+            let id = statement.int64(at: columns.id)
+            if ids.last != id {
+                ids.append(id)
+                values.append(Array(repeating: .nan, count: iterations))
+            }
+            values[values.count - 1][statement.int(at: columns.iteration) - first] = statement.double(at: columns.value)
+        }
+        func testProblem() -> Int64 {
+            let id = Int(tests.int64(at: columns.id))
+            return id < problemOfTest.count ? Int64(problemOfTest[id]) : 0
+        }
+        // 0 for a solution not scored at the final iteration (not part of the run's result).
+        func solutionProblem() -> Int64 {
+            let id = Int(solutions.int64(at: columns.id))
+            return id < problemOfSolution.count ? problemOfSolution[id] : 0
+        }
+        var hasSolution = try solutions.step(), hasTest = try tests.step()
+        while hasSolution {
+            let problem = solutionProblem()
+            guard problem != 0 else {
+                hasSolution = try solutions.step()
+                continue
+            }
+            var slice = Slice(problem: problem)
+            while hasSolution, solutionProblem() == problem {
+                add(solutions, to: &slice.solutionIDs, &slice.solutionValues)
+                hasSolution = try solutions.step()
+            }
+            while hasTest, testProblem() < problem { hasTest = try tests.step() }
+            while hasTest, testProblem() == problem {
+                add(tests, to: &slice.testIDs, &slice.testValues)
+                hasTest = try tests.step()
+            }
+            slice.solutionValues = slice.solutionValues.map(ReportMath.fillHoles)
+            slice.testValues = slice.testValues.map(ReportMath.fillHoles)
+            try body(slice)
+        }
+    }
+
+    /// One problem at a time, through the solutions' and tests' problem indexes.
+    func problemByProblem(first: Int, _ body: (Slice) throws -> Void) throws {
         let iterations = run.finalIteration - first + 1
         let solutions = try db.prepare("""
             SELECT s.id AS id, sc.iteration AS iteration, sc.value AS value FROM solutions s
