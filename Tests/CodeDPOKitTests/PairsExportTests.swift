@@ -29,6 +29,11 @@ final class PairRuleTests: XCTestCase {
         XCTAssertEqual(PairRules.correctness([candidate(1, 9, passes: 0), candidate(2, 1)], policy: PairPolicy()).1, [.chosenPassesNothing])
         let sameProgram = [candidate(1, 9, code: "def f(x):\n    return x  # fast\n"), candidate(2, 1, code: "def f(x):\n\n    return   x\n")]
         XCTAssertEqual(PairRules.correctness(sameProgram, policy: PairPolicy()).1, [.identicalCode])
+        // Candidates made from their code (as `codedpo pairs` makes them) normalize it when compared.
+        let fromCode = [Candidate(solutionID: 1, score: 9, passes: 1, code: "def f(x):\n    return x  # fast\n"),
+                        Candidate(solutionID: 2, score: 1, passes: 1, code: "def f(x):\n\n    return   x\n")]
+        XCTAssertEqual(fromCode[0].key, PairRules.key("def f(x):\n    return x  # fast\n"))
+        XCTAssertEqual(PairRules.correctness(fromCode, policy: PairPolicy()).1, [.identicalCode])
         XCTAssertEqual(PairRules.correctness([candidate(1, 3), candidate(2, 3)], policy: PairPolicy()).1, [.allTied])
         XCTAssertEqual(PairRules.correctness([candidate(1, 3)], policy: PairPolicy()).1, [.tooFewSolutions])
     }

@@ -88,7 +88,7 @@ public struct PairBuilder {
             try candidates.forEachRow { row in
                 let problem = row.int64(at: column["problem_id"]!)
                 let candidate = Candidate(solutionID: row.int64(at: column["solution_id"]!), score: row.double(at: column["score"]!),
-                                          passes: row.int(at: column["passes"]!), key: PairRules.key(row.string(at: column["code"]!)))
+                                          passes: row.int(at: column["passes"]!), code: row.string(at: column["code"]!))
                 if let open = current, open.problem != problem {
                     try pairUp(open.problem, open.candidates)
                     current = nil

@@ -38,14 +38,28 @@ public struct Candidate: Sendable, Equatable {
     /// Generated tests it passes.
     public var passes: Int
     /// Code with comments, blank lines and spacing removed: two candidates with the same key
-    /// are the same program written differently, never a pair.
-    public var key: String
+    /// are the same program written differently, never a pair. A candidate made from its code
+    /// normalizes it only when asked: the rules compare the keys of a few candidates per
+    /// problem, and normalizing every candidate's code was most of `codedpo pairs`' own time.
+    public var key: String {
+        get { storedKey ?? PairRules.key(code) }
+        set { storedKey = newValue }
+    }
+    private var storedKey: String?
+    private var code = ""
 
     public init(solutionID: Int64, score: Double, passes: Int, key: String) {
         self.solutionID = solutionID
         self.score = score
         self.passes = passes
-        self.key = key
+        self.storedKey = key
+    }
+
+    public init(solutionID: Int64, score: Double, passes: Int, code: String) {
+        self.solutionID = solutionID
+        self.score = score
+        self.passes = passes
+        self.code = code
     }
 }
 
