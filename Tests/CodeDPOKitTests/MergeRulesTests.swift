@@ -48,4 +48,40 @@ final class MergeRulesTests: XCTestCase {
                                contains: ["solutions.seed_id refers to seeds", "no id mapping"])
         XCTAssertEqual(try output.int("SELECT count(*) FROM solutions"), 1, "nothing half-written")
     }
+
+    /// A decontamination run comes with its benchmark, items and matches, pointing at the
+    /// output's ids (the input's problem gets another id there); merging again adds nothing.
+    func testDecontaminationIsMergedWithItsMatches() throws {
+        let output = try makeInput("out.db", note: "", extraSQL: "ALTER TABLE solutions ADD COLUMN note TEXT")
+        let input = try makeInput("in.db", note: "", extraSQL: "ALTER TABLE solutions ADD COLUMN note TEXT")
+        let runID = try RunLog(input).start(command: "decontaminate", argv: ["--benchmark", "he.jsonl"])
+        try input.run("INSERT INTO benchmarks (name, format, path, sha256, items, run_id) VALUES ('HE', 'jsonl', 'he.jsonl', 'abc', 1, ?)", runID)
+        try input.run("INSERT INTO benchmark_items (benchmark_id, external_id, prompt) VALUES (?, 'HumanEval/0', 'def f(): pass')", input.lastInsertRowID)
+        let item = input.lastInsertRowID
+        try input.run("INSERT INTO decontamination_runs (run_id, parameters) VALUES (?, '{}')", runID)
+        let check = input.lastInsertRowID
+        let problem = try XCTUnwrap(input.int("SELECT id FROM problems"))
+        let solution = try XCTUnwrap(input.int("SELECT id FROM solutions"))
+        for (kind, id) in [("problem", problem), ("solution", solution)] {
+            try input.run("""
+                INSERT INTO contamination_matches (decontamination_run_id, item_kind, item_id, problem_id, benchmark_item_id, match, matched_text)
+                VALUES (?, ?, ?, ?, ?, 'substring', 'def f')
+                """, check, kind, id, problem, item)
+        }
+        try RunLog(input).finish(runID, status: .ok)
+        let mergeRun = try RunLog(output).start(command: "merge", argv: [])
+        let report = try Merger(db: output, runID: mergeRun).merge(path: input.path)
+        XCTAssertEqual(report.added.first { $0.table == "contamination_matches" }?.rows, 2)
+        XCTAssertEqual(try output.rows("SELECT p.external_id FROM contaminated_problems c JOIN problems p ON p.id = c.problem_id").map { $0["external_id"].string },
+                       ["in.db"])
+        let merged = try output.rows("""
+            SELECT m.item_kind, m.item_id = (CASE m.item_kind WHEN 'problem' THEN p.id ELSE s.id END) AS points_at_it, b.external_id
+            FROM contamination_matches m JOIN problems p ON p.id = m.problem_id JOIN solutions s ON s.problem_id = p.id
+            JOIN benchmark_items b ON b.id = m.benchmark_item_id ORDER BY m.id
+            """)
+        XCTAssertEqual(merged.map { $0["points_at_it"].int }, [1, 1])
+        XCTAssertEqual(merged.map { $0["external_id"].string }, ["HumanEval/0", "HumanEval/0"])
+        let again = try Merger(db: output, runID: mergeRun).merge(path: input.path)
+        XCTAssertEqual(again.totalAdded, 0, "\(again.added)")
+    }
 }

@@ -85,6 +85,7 @@ public struct Merger {
             try mergeScoreRuns(&report)
             try mergeEfficiency(&report)
             try mergePairs(&report)
+            try mergeDecontamination(&report)
             try dropMaps()
         }
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -94,7 +95,7 @@ public struct Merger {
     // MARK: id maps
 
     private static let maps = ["runs", "sources", "seeds", "generations", "problems", "solutions", "tests", "configs",
-                               "score_runs", "efficiency_runs", "pair_sets"]
+                               "score_runs", "efficiency_runs", "pair_sets", "benchmarks", "benchmark_items", "decontamination_runs"]
 
     private func createMaps() throws {
         for map in Self.maps {
@@ -128,17 +129,12 @@ public struct Merger {
     public static let mergedTables = ["runs", "sources", "seeds", "seed_sources", "generations", "problems", "problem_sources",
                                       "generation_outputs", "solutions", "solution_sources", "tests", "test_sources",
                                       "execution_configs", "executions", "score_runs", "scores", "efficiency_runs", "trusted_tests",
-                                      "timings", "efficiency_results", "pair_sets", "pairs", "exports", "model_evaluations"]
+                                      "timings", "efficiency_results", "pair_sets", "pairs", "exports", "model_evaluations",
+                                      "benchmarks", "benchmark_items", "decontamination_runs", "contamination_matches"]
 
     /// Tables the merge leaves alone on purpose, and why.
     public static let unmergedTables = [
         "execution_claims": "which running execute holds which solution: work in progress in one database, not data",
-        // Decontamination (migration 0006) is not merged yet: its matches point at problems and
-        // benchmark items by id. Until it is, `codedpo decontaminate` runs again on the output.
-        "benchmarks": "not merged yet: run codedpo decontaminate on the merged database",
-        "benchmark_items": "not merged yet: run codedpo decontaminate on the merged database",
-        "decontamination_runs": "not merged yet: run codedpo decontaminate on the merged database",
-        "contamination_matches": "not merged yet: run codedpo decontaminate on the merged database",
     ]
 
     /// `(columns) SELECT values` for inserting rows aliased `alias` into main.`table`: the
@@ -487,5 +483,63 @@ public struct Merger {
             WHERE (x.pair_set_id IS NULL OR mps.dst IS NOT NULL) AND (x.score_run_id IS NULL OR msr.dst IS NOT NULL)
               AND NOT EXISTS (SELECT 1 FROM main.exports m WHERE m.run_id = mr.dst AND m.path = x.path AND m.sha256 = x.sha256) ORDER BY x.id
             """, &report)
+    }
+
+    /// Benchmarks are matched by their file's SHA-256, their items by (benchmark, id in it), a
+    /// decontamination run by its run and time (one command's output); a run's matches come
+    /// with it, each pointing at the output's problem, solution, test or seed (a match whose
+    /// item was not merged, its problem having conflicted, is left out). `contaminated_problems`
+    /// reads the latest run: when the inputs were checked separately, run `codedpo
+    /// decontaminate` on the merged database to check everything together.
+    private func mergeDecontamination(_ report: inout MergeReport) throws {
+        try add("benchmarks", """
+            INSERT INTO main.benchmarks \(try insertColumns("benchmarks", from: "b", ["run_id": "mr.dst"]))
+            FROM src.benchmarks b JOIN map_runs mr ON mr.src = b.run_id
+            WHERE b.sha256 NOT IN (SELECT sha256 FROM main.benchmarks) ORDER BY b.id
+            """, &report)
+        try db.execute("INSERT INTO map_benchmarks SELECT b.id, m.id FROM src.benchmarks b JOIN main.benchmarks m ON m.sha256 = b.sha256")
+        try add("benchmark_items", """
+            INSERT OR IGNORE INTO main.benchmark_items \(try insertColumns("benchmark_items", from: "i", ["benchmark_id": "mb.dst"]))
+            FROM src.benchmark_items i JOIN map_benchmarks mb ON mb.src = i.benchmark_id ORDER BY i.id
+            """, &report)
+        try db.execute("""
+            INSERT INTO map_benchmark_items SELECT i.id, m.id FROM src.benchmark_items i JOIN map_benchmarks mb ON mb.src = i.benchmark_id
+            JOIN main.benchmark_items m ON m.benchmark_id = mb.dst AND m.external_id = i.external_id
+            """)
+        let same = "m.run_id = mr.dst AND m.created_at = d.created_at AND m.parameters = d.parameters"
+        try db.execute("""
+            INSERT INTO map_decontamination_runs SELECT d.id, m.id FROM src.decontamination_runs d JOIN map_runs mr ON mr.src = d.run_id
+            JOIN main.decontamination_runs m ON \(same)
+            """)
+        let new = try db.rows("""
+            SELECT d.id AS id FROM src.decontamination_runs d JOIN map_runs mr ON mr.src = d.run_id
+            WHERE d.id NOT IN (SELECT src FROM map_decontamination_runs) ORDER BY d.id
+            """).compactMap { $0["id"].int64 }
+        var matches = 0
+        for id in new {
+            try db.run("""
+                INSERT INTO main.decontamination_runs \(try insertColumns("decontamination_runs", from: "d", ["run_id": "mr.dst"]))
+                FROM src.decontamination_runs d JOIN map_runs mr ON mr.src = d.run_id WHERE d.id = ?
+                """, id)
+            let dst = db.lastInsertRowID
+            try db.run("INSERT INTO map_decontamination_runs VALUES (?, ?)", id, dst)
+            try db.run("""
+                INSERT INTO main.contamination_matches \(try insertColumns("contamination_matches", from: "x", [
+                    "decontamination_run_id": "?1", "problem_id": "mp.dst", "benchmark_item_id": "mi.dst",
+                    "item_id": "CASE x.item_kind WHEN 'problem' THEN mip.dst WHEN 'solution' THEN mis.dst WHEN 'test' THEN mit.dst ELSE mse.dst END"]))
+                FROM src.contamination_matches x JOIN map_benchmark_items mi ON mi.src = x.benchmark_item_id
+                LEFT JOIN map_problems mp ON mp.src = x.problem_id
+                LEFT JOIN map_problems mip ON x.item_kind = 'problem' AND mip.src = x.item_id
+                LEFT JOIN map_solutions mis ON x.item_kind = 'solution' AND mis.src = x.item_id
+                LEFT JOIN map_tests mit ON x.item_kind = 'test' AND mit.src = x.item_id
+                LEFT JOIN map_seeds mse ON x.item_kind = 'seed' AND mse.src = x.item_id
+                WHERE x.decontamination_run_id = ?2 AND (x.problem_id IS NULL OR mp.dst IS NOT NULL)
+                  AND coalesce(mip.dst, mis.dst, mit.dst, mse.dst) IS NOT NULL
+                ORDER BY x.id
+                """, dst, id)
+            matches += Int(db.changes)
+        }
+        report.added.append(("decontamination_runs", new.count))
+        report.added.append(("contamination_matches", matches))
     }
 }
