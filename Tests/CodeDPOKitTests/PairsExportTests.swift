@@ -38,6 +38,34 @@ final class PairRuleTests: XCTestCase {
         XCTAssertEqual(PairRules.correctness([candidate(1, 3)], policy: PairPolicy()).1, [.tooFewSolutions])
     }
 
+    /// `codedpo pairs` looks up `passes` only for the chosen side: no other candidate's
+    /// `passes` changes what the rules give.
+    func testOnlyTheChosenSidesPassesMatter() {
+        var policy = PairPolicy()
+        for perProblem in [1, 2, 3] {
+            policy.pairsPerProblem = perProblem
+            let candidates = [candidate(1, 5), candidate(2, 9), candidate(3, 1), candidate(4, 7), candidate(5, 3), candidate(6, 9)]
+            let chosen = PairRules.chosenSide(candidates, policy: policy)
+            XCTAssertEqual(chosen, Array([2, 6, 4].prefix(perProblem)))
+            for failing in [[], chosen, candidates.map(\.solutionID)] {
+                let known = candidates.map { c -> Candidate in
+                    var c = c
+                    c.passes = failing.contains(c.solutionID) ? 0 : 1
+                    return c
+                }
+                let others = known.map { c -> Candidate in
+                    var c = c
+                    if !chosen.contains(c.solutionID) { c.passes = 1 - c.passes }
+                    return c
+                }
+                XCTAssertEqual(PairRules.correctness(known, policy: policy).0, PairRules.correctness(others, policy: policy).0)
+                XCTAssertEqual(PairRules.correctness(known, policy: policy).1, PairRules.correctness(others, policy: policy).1)
+            }
+        }
+        policy.chosenMustPass = false
+        XCTAssertEqual(PairRules.chosenSide([candidate(1, 5), candidate(2, 9)], policy: policy), [])
+    }
+
     func testEfficiencyNeedsSpeedupAndAGapBeyondNoise() {
         func timed(_ id: Int64, _ median: Double, _ spread: Double) -> PairRules.Timed {
             PairRules.Timed(solutionID: id, median: median, spread: spread, key: "\(id)")

@@ -51,16 +51,19 @@ public struct PairBuilder {
                 INSERT INTO pairs (pair_set_id, problem_id, kind, chosen_solution_id, rejected_solution_id, chosen_score, rejected_score, margin, metadata)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            // Candidates problem by problem (streamed: one problem in memory): final score,
-            // whether it passes any generated test (the rules only ask passes == 0, so EXISTS
-            // stops at the first pass instead of counting every verdict), code.
+            // Candidates problem by problem (streamed: one problem in memory): final score and
+            // code. Whether a candidate passes any generated test is looked up only for the
+            // chosen side the rules read (`PairRules.chosenSide`), with EXISTS stopping at the
+            // first pass: the rules only ask passes == 0.
             let candidates = try db.prepare("""
-                SELECT s.problem_id AS problem_id, s.id AS solution_id, sc.value AS score, s.code AS code,
-                       EXISTS (SELECT 1 FROM executions e JOIN tests t ON t.id = e.test_id
-                               WHERE e.config_id = ?1 AND e.solution_id = s.id AND e.status = 'pass' AND t.kind = 'generated') AS passes
-                FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ?2 AND sc.solution_id = s.id AND sc.iteration = ?3
+                SELECT s.problem_id AS problem_id, s.id AS solution_id, sc.value AS score, s.code AS code
+                FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = ?1 AND sc.solution_id = s.id AND sc.iteration = ?2
                 WHERE \(ContaminationFilter.condition(problemColumn: "s.problem_id", allowContaminated: policy.allowContaminated))
                 ORDER BY s.problem_id
+                """)
+            let passesAny = try db.prepare("""
+                SELECT EXISTS (SELECT 1 FROM executions e JOIN tests t ON t.id = e.test_id
+                               WHERE e.config_id = ? AND e.solution_id = ? AND e.status = 'pass' AND t.kind = 'generated') AS passes
                 """)
             if !policy.allowContaminated {
                 report.reasons["contaminated"] = try db.int("""
@@ -70,11 +73,19 @@ public struct PairBuilder {
                     """, scoreRun, run.finalIteration)
                 if report.reasons["contaminated"] == 0 { report.reasons["contaminated"] = nil }
             }
-            try candidates.bind([run.configID, scoreRun, Int64(run.finalIteration)])
+            try candidates.bind([scoreRun, Int64(run.finalIteration)])
             var current: (problem: Int64, candidates: [Candidate])?
-            func pairUp(_ problem: Int64, _ list: [Candidate]) throws {
+            func pairUp(_ problem: Int64, _ candidates: [Candidate]) throws {
                 report.problems += 1
                 guard policy.correctness else { return }
+                var list = candidates
+                for id in PairRules.chosenSide(list, policy: policy) {
+                    guard let index = list.firstIndex(where: { $0.solutionID == id }) else { continue }
+                    passesAny.reset()
+                    try passesAny.bind([run.configID, id])
+                    list[index].passes = try passesAny.step() ? passesAny.int(at: try passesAny.column("passes")) : 0
+                }
+                passesAny.reset()
                 let (pairs, reasons) = PairRules.correctness(list.sorted { $0.solutionID < $1.solutionID }, policy: policy)
                 for reason in reasons { report.reasons["correctness." + reason.rawValue, default: 0] += 1 }
                 for pair in pairs {
@@ -87,8 +98,9 @@ public struct PairBuilder {
             let column = Dictionary(uniqueKeysWithValues: candidates.columnNames.enumerated().map { ($1, $0) })
             try candidates.forEachRow { row in
                 let problem = row.int64(at: column["problem_id"]!)
+                // `passes` is looked up in pairUp for the candidates the rules read it of.
                 let candidate = Candidate(solutionID: row.int64(at: column["solution_id"]!), score: row.double(at: column["score"]!),
-                                          passes: row.int(at: column["passes"]!), code: row.string(at: column["code"]!))
+                                          passes: 1, code: row.string(at: column["code"]!))
                 if let open = current, open.problem != problem {
                     try pairUp(open.problem, open.candidates)
                     current = nil

@@ -85,9 +85,22 @@ public enum NoPairReason: String, Sendable, CaseIterable {
 
 /// The pair rules, pure: candidates in, pairs (or the reason for none) out.
 public enum PairRules {
+    /// Candidates best first (ties: lower id first), as the correctness rules take them.
+    static func ranked(_ candidates: [Candidate]) -> [Candidate] {
+        candidates.sorted { ($0.score, -$0.solutionID) > ($1.score, -$1.solutionID) }
+    }
+
+    /// The candidates whose `passes` the correctness rules read: the chosen side of each pair
+    /// they may make. The others' `passes` change nothing, so a caller may look up only these
+    /// (`codedpo pairs` probes a few solutions per problem instead of every one).
+    public static func chosenSide(_ candidates: [Candidate], policy: PairPolicy) -> [Int64] {
+        guard policy.chosenMustPass, candidates.count >= 2 else { return [] }
+        return ranked(candidates).prefix(min(policy.pairsPerProblem, candidates.count / 2)).map(\.solutionID)
+    }
+
     public static func correctness(_ candidates: [Candidate], policy: PairPolicy) -> ([ProposedPair], [NoPairReason]) {
         guard candidates.count >= 2 else { return ([], [.tooFewSolutions]) }
-        let ordered = candidates.sorted { ($0.score, -$0.solutionID) > ($1.score, -$1.solutionID) }
+        let ordered = ranked(candidates)
         let best = ordered.first!.score, worst = ordered.last!.score
         guard best > worst else { return ([], [.allTied]) }
         var pairs: [ProposedPair] = []
