@@ -306,11 +306,15 @@ CREATE TABLE scores (
     value REAL NOT NULL,
     CHECK ((solution_id IS NULL) <> (test_id IS NULL))
 );
--- Led by the solution (test) so one problem's scores at every iteration are one range each;
--- the value is in the index so readers of a run's scores never visit the rows.
-CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, solution_id, iteration, value)
+-- Led by the solution (test) so one problem's scores at every iteration are one range each.
+CREATE UNIQUE INDEX scores_of_solutions ON scores (score_run_id, solution_id, iteration)
     WHERE solution_id IS NOT NULL;
-CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, test_id, iteration, value)
+CREATE UNIQUE INDEX scores_of_tests ON scores (score_run_id, test_id, iteration)
+    WHERE test_id IS NOT NULL;
+-- The same with the value: readers walking a run's scores never visit the table rows.
+CREATE INDEX solution_score_values ON scores (score_run_id, solution_id, iteration, value)
+    WHERE solution_id IS NOT NULL;
+CREATE INDEX test_score_values ON scores (score_run_id, test_id, iteration, value)
     WHERE test_id IS NOT NULL;
 
 -- One timing of the solutions of a score run: method (instructions or CPU time), repetitions,

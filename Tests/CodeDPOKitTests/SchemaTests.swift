@@ -81,23 +81,23 @@ final class ScoreIndexTests: XCTestCase {
         for (sql, index) in [
             // The form the report and `scores --problem` use: CROSS JOIN keeps the problem's rows
             // outermost (without statistics the planner would otherwise walk the whole run).
-            ("SELECT sc.value FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.solution_id = s.id WHERE s.problem_id = 1", "scores_of_solutions"),
-            ("SELECT sc.value FROM tests t CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.test_id = t.id WHERE t.problem_id = 1", "scores_of_tests"),
+            ("SELECT sc.value FROM solutions s CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.solution_id = s.id WHERE s.problem_id = 1", "solution_score_values"),
+            ("SELECT sc.value FROM tests t CROSS JOIN scores sc ON sc.score_run_id = 1 AND sc.test_id = t.id WHERE t.problem_id = 1", "test_score_values"),
         ] {
             let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
-            XCTAssertTrue(plan.contains("USING COVERING INDEX \(index) (score_run_id=? AND \(index == "scores_of_solutions" ? "solution_id" : "test_id")=?)"), plan)
+            XCTAssertTrue(plan.contains("USING COVERING INDEX \(index) (score_run_id=? AND \(index == "solution_score_values" ? "solution_id" : "test_id")=?)"), plan)
             XCTAssertFalse(plan.contains("SCAN sc"), "no scan of the scores: \(plan)")
         }
         // The ranking views filtered by one problem (with or without a score run) look up each
-        // of the problem's solutions' (tests') scores, from the index alone: never a walk of a
-        // run (`(score_run_id=?)` alone) or a scan.
+        // of the problem's solutions' (tests') scores: never a walk of a run (`(score_run_id=?)`
+        // alone) or a scan.
         for sql in ["SELECT * FROM solution_ranking WHERE score_run_id = 1 AND problem_id = 1", "SELECT * FROM latest_ranking WHERE problem_id = 1",
                     "SELECT * FROM solution_ranking WHERE problem_id = 1", "SELECT * FROM test_ranking WHERE problem_id = 1",
                     "SELECT * FROM test_ranking WHERE score_run_id = 1 AND problem_id = 1"] {
             let plan = try db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0["detail"].string }.joined(separator: "\n")
             let key = sql.contains("FROM test_ranking") ? "scores_of_tests (score_run_id=? AND test_id=? AND iteration=?)"
                                                    : "scores_of_solutions (score_run_id=? AND solution_id=? AND iteration=?)"
-            XCTAssertTrue(plan.contains("SEARCH sc USING COVERING INDEX \(key)"), "\(sql):\n\(plan)")
+            XCTAssertTrue(plan.contains("SEARCH sc USING INDEX \(key)"), "\(sql):\n\(plan)")
             XCTAssertTrue(plan.contains("(problem_id=?)"), "the problem's rows lead: \(sql):\n\(plan)")
             XCTAssertFalse(plan.contains("SCAN sc"), "\(sql):\n\(plan)")
         }

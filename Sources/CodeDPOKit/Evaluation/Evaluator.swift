@@ -183,34 +183,47 @@ public struct Evaluator {
     /// solutions in id order with final score, sample weight and correctness.
     static func evaluate(_ db: Database, run: ScoreRunRecord, groundTruth: GroundTruthTable,
                          solutions: SolutionTable? = nil) throws -> EvaluationReport {
-        var outcomes: [ProblemOutcome] = []
-        var withoutGroundTruth = 0
-        var missing = 0
+        var collector = OutcomeCollector(groundTruth: groundTruth)
         var current: Int64?
-        var entries: [(solution: Int64, score: Double, samples: Int)] = []
-        func close() {
-            guard let problem = current, !entries.isEmpty else { return }
-            entries.sort { $0.solution < $1.solution }
-            outcomes.append(ProblemOutcome(scores: entries.map(\.score),
-                                           correct: entries.map { groundTruth.correct(solution: $0.solution, problem: problem) },
-                                           weights: entries.map { Double(max(1, $0.samples)) }, problem: problem))
-            entries.removeAll(keepingCapacity: true)
-        }
-        var lastWithout: Int64?
+        var entries: [OutcomeCollector.Entry] = []
         try forEachScored(db, run: run, solutions: solutions) { problem, solution, samples, score in
-            guard groundTruth.tests(ofProblem: problem) > 0 else {
-                if lastWithout != problem { withoutGroundTruth += 1 }
-                lastWithout = problem
-                return
-            }
             if problem != current {
-                close()
+                if let current { collector.add(problem: current, entries) }
+                entries.removeAll(keepingCapacity: true)
                 current = problem
             }
-            missing += groundTruth.missing(solution: solution, problem: problem)
             entries.append((solution, score, samples))
         }
-        close()
+        if let current { collector.add(problem: current, entries) }
+        return collector.report(run: run)
+    }
+}
+
+/// A run's outcomes, problem by problem: what `Evaluator` gives for the solutions handed
+/// in, so a reader that already holds a run's final scores (the report's convergence pass)
+/// evaluates it without reading them again.
+struct OutcomeCollector {
+    typealias Entry = (solution: Int64, score: Double, samples: Int)
+    let groundTruth: GroundTruthTable
+    var outcomes: [ProblemOutcome] = []
+    var withoutGroundTruth = 0
+    var missing = 0
+
+    /// One problem's scored solutions (any order), each problem once, problems in id order.
+    mutating func add(problem: Int64, _ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        guard groundTruth.tests(ofProblem: problem) > 0 else {
+            withoutGroundTruth += 1
+            return
+        }
+        let sorted = entries.sorted { $0.solution < $1.solution }
+        for entry in sorted { missing += groundTruth.missing(solution: entry.solution, problem: problem) }
+        outcomes.append(ProblemOutcome(scores: sorted.map(\.score),
+                                       correct: sorted.map { groundTruth.correct(solution: $0.solution, problem: problem) },
+                                       weights: sorted.map { Double(max(1, $0.samples)) }, problem: problem))
+    }
+
+    func report(run: ScoreRunRecord) -> EvaluationReport {
         var report = EvaluationReport.summarize(outcomes, run: run.id, strategy: run.strategy, parameters: run.parameters)
         report.problemsWithoutGroundTruth = withoutGroundTruth
         report.missingGroundTruthVerdicts = missing

@@ -28,6 +28,9 @@ extension ReportData {
         data.groundTruthTests = try db.int("SELECT count(*) FROM tests WHERE kind = 'ground_truth'") ?? 0
         // The focused run's pass over every verdict also counts them by status.
         var statuses: [(status: String, count: Int)]?
+        // The focused run's evaluation, from the final scores its pass reads (the strategy
+        // section then skips reading them again when it is its strategy's latest run).
+        var evaluated: [Int64: EvaluationReport] = [:]
         if let run = data.scoreRun {
             data.pairSet = try db.rows("SELECT name FROM pair_sets WHERE score_run_id = ? ORDER BY id DESC LIMIT 1", run.id).first?["name"].string
             let iterative = run.strategy == "self-validation" && run.finalIteration > 0
@@ -36,7 +39,15 @@ extension ReportData {
             let pairsPerProblem = try data.correctnessPairCounts(db)
             var candidates: [ReportMath.MatrixCandidate] = []
             var convergence = iterative ? ReportMath.ConvergenceTotals(iterations: run.finalIteration + 1, trajectoryLimit: options.trajectories) : nil
+            let latestOfItsStrategy = data.scoreRuns.last { $0.strategy == run.strategy }?.id == run.id
+            let samples = data.groundTruthTests > 0 && latestOfItsStrategy ? try evaluator.solutionTable().samples : nil
+            var outcomes = OutcomeCollector(groundTruth: try evaluator.groundTruth(configID: run.configID))
             try focus.forEachProblem(history: iterative) { slice in
+                if let samples {
+                    outcomes.add(problem: slice.problem, zip(slice.solutionIDs, slice.finalSolutions).map { solution, score in
+                        (solution, score, Int(solution) < samples.count ? Int(samples[Int(solution)]) : 1)
+                    })
+                }
                 let solutionNorm = ReportMath.normalize(slice.finalSolutions)
                 let testNorm = ReportMath.normalize(slice.finalTests)
                 data.distribution.solutionScores += solutionNorm
@@ -51,6 +62,7 @@ extension ReportData {
                                  testIDs: slice.testIDs, testNorm: ReportMath.normalizedHistories(slice.testValues, iterations: run.finalIteration + 1),
                                  passedBy: passedBy, right: right)
             }
+            if samples != nil { evaluated[run.id] = outcomes.report(run: run.record) }
             if let convergence {
                 data.convergence = try Self.convergence(db, run: run, totals: convergence)
             } else if let other = data.scoreRuns.last(where: { $0.strategy == "self-validation" && $0.finalIteration > 0 }) {
@@ -77,7 +89,7 @@ extension ReportData {
             data.problems = try chosen.prefix(max(limit, 0)).compactMap { try Self.matrix(db, focus: focus, candidate: $0, pairSet: data.pairSet) }
         }
         try data.loadCounts(db, statuses: statuses)
-        try data.loadStrategies(db, evaluator: evaluator)
+        try data.loadStrategies(db, evaluator: evaluator, evaluated: evaluated)
         try data.loadEfficiency(db)
         return data
     }
