@@ -29,6 +29,7 @@ PROBE = "\n".join((
     "            isinstance({}, collections.abc.Sequence), typing.List[int] == typing.List[int],",
     "            sys.getrecursionlimit(), len([1, 2]), sorted(k for k in sys.modules if 'evil' in k),",
     "            os.environ.get('CODEDPO_LEAK'), sorted(os.listdir('.')), threading.active_count(),",
+    "            'xml.dom.minidom' in sys.modules, 'email' in sys.modules,",
     "            abs(-2), math.sqrt(4)]",
     ""))
 PROBE_TESTS = ["print(state())\nassert f(1) == 2", "assert f(1) == 3", "assert math.pi > 3.14"]
@@ -60,6 +61,8 @@ LEAKS = [
     ("typing cache", "from typing import List\nclass C:\n    pass\nX = List[C]\ndef f(x):\n    return x\n",
      ["assert f(1) == 1"]),
     ("syntax error", "def f(x)\n    return x\n", ["assert f(1) == 1"]),
+    ("unused import in a test", "def f(x):\n    return x\n",
+     ["assert f(1) == 1\nimport xml.dom.minidom\nfrom email import message_from_string"]),
     ("clean", "from typing import List\nimport math\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
 ]
 
@@ -141,15 +144,22 @@ class GateTests(unittest.TestCase):
             self.assertTrue(self.gate.solution(source)[1], source)
 
     def test_reaching_out_fails(self):
+        # An import off the list whose name is never used passes the syntax gate (tests,
+        # see test_unused_imports_pass_the_syntax_gate), never the solution gate.
         for source in ("import os\n", "import sys\n", "import random\n", "import numpy\n",
-                       "def f():\n    import ctypes\n", "from typing import sys as s\n",
+                       "def f():\n    import ctypes\n", "from __future__ import annotations\n"):
+            self.assertFalse(self.gate.solution(source)[1], source)
+        for source in ("import os\nos.system('x')\n", "import sys\nx = sys\n", "import random as r\nr.seed(1)\n",
+                       "import numpy\ndef f():\n    return numpy\n", "def f():\n    import ctypes\n    ctypes\n",
+                       "import os as math\nmath.getcwd()\n", "from os import system\nsystem('x')\n",
+                       "from .models import x\n", "from os import *\n", "from typing import sys as s\n",
                        "import typing\ntyping.sys.setrecursionlimit(5)\n", "import re\nre.enum\n",
                        "eval('1')\n", "x = getattr(1, 'real')\n", "f = open\n", "globals()\n",
                        "def f(x):\n    return x.__class__\n", "def f(e):\n    return e.tb_frame\n",
                        "x = __builtins__\n", "from collections import _sys\n",
                        "import collections.abc\ncollections.abc.Sequence.register(dict)\n",
                        "import typing\ntyping.get_type_hints(f)\n",
-                       "from __future__ import annotations\n", "x = __codedpo_cmp__\n"):
+                       "x = __codedpo_cmp__\n"):
             self.assertFalse(self.gate.solution(source)[1], source)
             self.assertFalse(self.gate.ok(source), source)
         # Compiled code cannot tell a private global from a private attribute: both fail.
@@ -158,8 +168,19 @@ class GateTests(unittest.TestCase):
     def test_tests_are_gated_by_their_syntax(self):
         self.assertTrue(self.gate.ok("assert f([1, 2]) == 3, 'wrong'"))
         self.assertTrue(self.gate.ok("assert ____ == f(1)"))      # placeholders: a NameError at worst
-        self.assertFalse(self.gate.ok("assert f(1) == 2\nimport unittest"))
         self.assertFalse(self.gate.ok("assert f.__defaults__ == ()"))
+        self.assertTrue(self.gate.ok("assert _____._____ == ___, 'f not working'"))   # placeholders
+        self.assertFalse(self.gate.ok("assert f._x == 1"))
+
+    def test_unused_imports_pass_the_syntax_gate(self):
+        for source in ("assert f(1) == 2\nimport unittest\n", "assert f(1) == 2\nimport os, sys, logging\n"
+                       "from logging.handlers import RotatingFileHandler\n",
+                       "assert f(1) == 2\nimport numpy as np\nfrom sklearn.linear_model import LinearRegression\n"):
+            self.assertTrue(self.gate.ok(source), source)
+        for source in ("import unittest\nclass T(unittest.TestCase):\n    pass\n",
+                       "from flask import Flask\napp = Flask(__name__)\n",
+                       "import os\ndef g():\n    global os\n    return os\n"):
+            self.assertFalse(self.gate.ok(source), source)
 
 
 if __name__ == "__main__":

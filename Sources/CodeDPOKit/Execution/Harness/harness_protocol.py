@@ -139,7 +139,8 @@ class _Channel(object):
         if not self.pending:
             self.since = _perf()
         output, error = record[5], record[6]
-        self.pending.append('[%d,"%s",%r,%r,%d,%s,%s]' % (
+        # Seconds to microseconds, as the worker passes them on (see _relay_as_is).
+        self.pending.append('[%d,"%s",%.6f,%.6f,%d,%s,%s]' % (
             record[0], record[1], float(record[2]), float(record[3]), int(record[4]),
             _encode_ascii(output), "null" if error is None else _encode_ascii(error)))
         self.chars += len(output) + (len(error) if error else 0)

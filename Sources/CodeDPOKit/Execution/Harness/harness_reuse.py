@@ -85,6 +85,8 @@ class _ReuseGate(object):
                         denied.add(attr)
                 elif type(value) in (list, dict, set, bytearray):
                     denied.add(attr)
+        for module in [builtins] + [sys.modules[name] for name in self.modules]:
+            denied.update(attr for attr in vars(module) if not attr.strip("_"))
         self.denied_attrs = frozenset(denied)
         self.cache = {}
         self.names = {}           # co_names entry -> allowed (code_ok)
@@ -182,6 +184,13 @@ class _ReuseGate(object):
         except BaseException:
             return False
         modules, denied_attrs = self.modules, self.denied_attrs
+        # `import M` (or `from M import x`) of a module off the list passes when the
+        # names it binds are never used (LLM tests often end in a stray `import
+        # unittest`): binding a name in the test's own copy of the globals changes
+        # nothing, and the import either finds M already imported (nothing runs) or
+        # adds M to sys.modules, which the runtime check sees (that loader then ends
+        # as before).  Relative and star imports still fail.
+        import_only, used = set(), set()
         for node in ast.walk(tree):
             kind = type(node)
             if kind is ast.Name:
@@ -189,15 +198,23 @@ class _ReuseGate(object):
                 if name in _REUSE_DENIED_NAMES or name in denied_attrs or \
                         (name[:2] == "__" == name[-2:] and name.strip("_") and name != "__name__"):
                     return False
+                used.add(name)
             elif kind is ast.Attribute:
                 attr = node.attr
-                if attr.startswith("_") or attr in denied_attrs:
+                # (An all-underscore attribute is a fill-in-the-blank placeholder:
+                # `_____._____`; none of the allowed modules has one, see __init__.)
+                if (attr.startswith("_") and attr.strip("_")) or attr in denied_attrs:
                     return False
             elif kind is ast.Import:
                 for alias in node.names:
                     if alias.name not in modules:
-                        return False
+                        import_only.add(alias.asname or alias.name.partition(".")[0])
             elif kind is ast.ImportFrom:
+                if node.module not in modules and not node.level \
+                        and all(alias.name != "*" for alias in node.names):
+                    # Off the list, names never used: as for `import M` above.
+                    import_only.update(alias.asname or alias.name for alias in node.names)
+                    continue
                 if node.level or node.module not in modules:
                     return False
                 for alias in node.names:
@@ -208,7 +225,7 @@ class _ReuseGate(object):
                         return False
             elif kind is ast.alias or kind is ast.keyword or kind is ast.arg:
                 continue
-        return True
+        return not (import_only & used)
 
 
 _value_of = operator.attrgetter("value")

@@ -168,6 +168,28 @@ def _remove_tree(path):
 _MISSING = object()
 
 
+def _relay_as_is(record, test_id, output_limit, keep, reported):
+    """The fast path of relaying a loader's result record (most of the
+    worker's per-test work): when every field is already what emit_result
+    would make of it -- seconds as finite non-negative floats (the loader
+    rounds them to microseconds), an int max_rss_kb, ASCII output within
+    the limit (so its UTF-8 bytes are its characters and it holds no lone
+    surrogate), an ASCII error within the error limit or None -- the record
+    itself, its index replaced by the test id, is kept for the "results"
+    line.  False: nothing kept, emit_result checks and fixes each field."""
+    _i, _status, duration, cpu, rss, output, error = record
+    if type(duration) is float and 0.0 <= duration < 1e15 and type(cpu) is float \
+            and 0.0 <= cpu < 1e15 and type(rss) is int and 0 <= rss < 1 << 53 \
+            and type(output) is str and len(output) <= output_limit and output.isascii() \
+            and (error is None or (type(error) is str and len(error) <= _MAX_ERROR_CHARS
+                                   and error.isascii())):
+        reported.add(test_id)
+        record[0] = test_id
+        keep(record)
+        return True
+    return False
+
+
 class _Loader(object):
     """A loader process as the worker sees it."""
 
@@ -626,6 +648,7 @@ class Worker(object):
         violation = None
         reader = _LineReader()
         n_tests = len(tests)
+        output_limit = cfg["output_limit"]
 
         def handle(msg):
             nonlocal loading, index, last_event, deadline, last_cpu
@@ -650,17 +673,19 @@ class Worker(object):
                     violation = "unexpected %r message while loading" % (kind,)
                 return
             if kind == "results" and type(msg.get("r")) is list:
+                keep, reported = self.results.append, self.reported   # (flush() makes a new list)
                 for record in msg["r"]:
                     if not (type(record) is list and len(record) == 7 and record[0] == index
                             and type(record[0]) is int and index < n_tests
                             and type(record[1]) is str and record[1] in _CHILD_STATUSES):
                         violation = "malformed or out-of-sequence result"
                         break
-                    output, error = record[5], record[6]
-                    self.emit_result(job, tests[index][0], record[1],
-                                     duration=record[2], cpu=record[3], max_rss_kb=record[4],
-                                     output=output if type(output) is str else "",
-                                     error=error if type(error) is str else None)
+                    if not _relay_as_is(record, tests[index][0], output_limit, keep, reported):
+                        output, error = record[5], record[6]
+                        self.emit_result(job, tests[index][0], record[1],
+                                         duration=record[2], cpu=record[3], max_rss_kb=record[4],
+                                         output=output if type(output) is str else "",
+                                         error=error if type(error) is str else None)
                     index += 1
                 self.kill_strays(pid)
                 last_event, deadline = now, now + per_test
