@@ -183,5 +183,62 @@ class GateTests(unittest.TestCase):
             self.assertFalse(self.gate.ok(source), source)
 
 
+# Runs three tests of a gated job in a loader's test loop (harness_loader._run_tests) in a fresh
+# interpreter; the second imports a module (unused name: it passes the gate) whose import starts
+# a thread.  Prints the messages the loader wrote and where it stopped.
+GATED_LOOP = """
+import os, sys, tempfile
+sys.path.insert(0, %r)
+sys.argv = ["x"]
+import harness_loader as hl
+from harness_worker import _Config, _Channel, _Progress, _compile_test
+import builtins
+lib = tempfile.mkdtemp()
+with open(os.path.join(lib, "codedpo_starts_a_thread.py"), "w") as fh:
+    fh.write("import threading, time\\nthreading.Thread(target=time.sleep, args=(5,), daemon=True).start()\\n")
+sys.path.insert(0, lib)
+cfg = _Config.parse({"type": "config", "timeout": 1.0, "wall_factor": 2})
+g = {"__builtins__": builtins, "__name__": "s"}
+exec("def f(x):\\n    return x\\n", g)
+sources = ["assert f(1) == 1", "assert f(1) == 1\\nimport codedpo_starts_a_thread", "assert f(2) == 2"]
+tests = [(None, s, _compile_test(s)) for s in sources]
+rfd, wfd = os.pipe()
+class Stop(BaseException):
+    pass
+def stop(code):
+    raise Stop(code)
+hl._exit = stop
+leftovers = hl._LeftoverCheck()
+try:
+    clean = hl._run_tests(hl._Runner(cfg, g), tests, _Channel(wfd, "0" * 32), _Progress(), False, leftovers, %s)
+    print("returned", clean)
+except Stop:
+    print("stopped")
+os.close(wfd)
+print(os.read(rfd, 1 << 16).decode())
+"""
+
+
+class GatedLeftoverTests(unittest.TestCase):
+    """Gated jobs skip the per-test leftover check while sys.modules keeps its size: a test whose
+    import starts a thread must still end the loader before the next test (a restart)."""
+
+    def run_loop(self, gated):
+        import subprocess
+        sys.path.insert(0, HERE)
+        import harness_source
+        script = GATED_LOOP % (harness_source.HARNESS_DIR, gated)
+        done = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        return done.stdout
+
+    def test_a_thread_started_by_an_import_restarts_the_loader(self):
+        for gated in (True, False):
+            out = self.run_loop(gated)
+            self.assertIn("stopped", out, (gated, out))
+            self.assertIn('"t":"restart"', out, (gated, out))
+            self.assertEqual(out.count('"pass"'), 2, (gated, out))   # the third test did not run here
+
+
 if __name__ == "__main__":
     unittest.main()

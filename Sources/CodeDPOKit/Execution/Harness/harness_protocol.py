@@ -142,7 +142,7 @@ class _Channel(object):
         # Seconds to microseconds, as the worker passes them on (see _relay_as_is).
         self.pending.append('[%d,"%s",%.6f,%.6f,%d,%s,%s]' % (
             record[0], record[1], float(record[2]), float(record[3]), int(record[4]),
-            _encode_ascii(output), "null" if error is None else _encode_ascii(error)))
+            _encode_ascii(output) if output else '""', "null" if error is None else _encode_ascii(error)))
         self.chars += len(output) + (len(error) if error else 0)
 
     def due(self):
