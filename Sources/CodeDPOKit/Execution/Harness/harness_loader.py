@@ -640,12 +640,22 @@ def _receive_job():
         _close(_JOB_FD)
     codes = _CODE_CACHE.codes
     tests = []
+    held = {}
     for source, code in items:
         if code is not None:
-            code = _marshal_loads(code)
+            code = held[source] = _marshal_loads(code)
         else:
             code = codes.get(source, (None, 0))[0]
+            if code is None:
+                code = _HELD.get(source)
+                if code is not None:
+                    held[source] = code
         tests.append((None, source, code))
+    # A kept loader runs the next solution of the same problem: the tests it
+    # was sent compiled come again, by source only (Worker.send_job).  (A test
+    # missing here is compiled from its source, under its timer: slower, same verdict.)
+    _HELD.clear()
+    _HELD.update(held)
     work = ((solution, None if sol_code is None else _marshal_loads(sol_code)), tests, False)
     return work, nonce, bool(again)
 
@@ -664,6 +674,7 @@ def _read_exactly(fd, size):
 _unpack_length = struct.Struct("<Q").unpack
 _pack_length = struct.Struct("<Q").pack
 _REUSE_WATCH = [None]     # the worker's _ReuseWatch, inherited by every loader
+_HELD = {}                # a loader's compiled tests from its last job, by source
 
 
 def _pipe_identity(fd):

@@ -311,9 +311,15 @@ class _ReuseWatch(object):
         for name, module in self.modules.items():
             if modules.get(name) is not module:
                 return False
-        return (list(map(_value_of, self.views)) == self.values
+        if not (list(map(_value_of, self.views)) == self.values
                 and _abc_token() == self.token and _getrecursionlimit() == self.recursion
-                and _reset_peak_rss())
+                and _reset_peak_rss()):
+            return False
+        # What survived is the loader's own state: out of the next job's
+        # collections (the worker froze its heap before the fork the same way).
+        if _gc_freeze is not None:
+            _gc_freeze()
+        return True
 
 
 def _reset_peak_rss():

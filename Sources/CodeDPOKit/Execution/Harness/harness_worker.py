@@ -196,6 +196,7 @@ class _Loader(object):
     def __init__(self, tmpdir, serial):
         self.tmpdir = tmpdir
         self.serial = serial          # the code cache it inherited: entries <= serial
+        self.held = frozenset()       # sources of compiled tests its last job brought (_HELD)
         self.nonce = _urandom(16).hex()
         self.progress = _Progress()
         self.pid = self.rfd = self.job_fd = self.pidfd = None
@@ -589,9 +590,14 @@ class Worker(object):
         pipe stays open; else it is closed).  False when the loader is gone
         or does not read within a few seconds."""
         items = []
+        held, sent = loader.held, set()
         for _test_id, source, code, serial in tests:
             fresh = code is not None and serial > loader.serial
+            if fresh:
+                sent.add(source)
+                fresh = source not in held
             items.append((source, _marshal_dumps(code) if fresh else None))
+        loader.held = sent
         sol_source, sol_code = solution
         loader.nonce = _urandom(16).hex()
         loader.progress.reset()
