@@ -129,14 +129,15 @@ class Harness(object):
         self.stderr.seek(0)
         return self.stderr.read().decode("utf-8", "replace")[-2000:]
 
-    def run(self, solution, tests, timeout=60):
-        """Run one job; `tests` are code strings (ids 1..n).  Returns the
-        results as a list in test order, after checking the protocol and
-        that no process survived the job."""
+    def run(self, solution, tests, timeout=60, by_id=()):
+        """Run one job; `tests` are code strings (ids 1..n; those in by_id are
+        sent by id alone).  Returns the results as a list in test order,
+        after checking the protocol and that no process survived the job."""
         job = self.next_job
         self.next_job += 1
         self.send({"type": "job", "job": job, "solution": solution,
-                   "tests": [{"id": i + 1, "code": c} for i, c in enumerate(tests)]})
+                   "tests": [{"id": i + 1} if i + 1 in by_id else {"id": i + 1, "code": c}
+                             for i, c in enumerate(tests)]})
         results = {}
         while True:
             msg = self.recv(timeout)
@@ -722,6 +723,19 @@ class HarnessCase(object):
                 if self.isolation == "namespace":   # (fork mode compiles outside the test)
                     self.assertIn("SyntaxWarning", results[2]["output"])
                 self.assertIn("SyntaxError", results[3]["error"])
+
+    def test_tests_named_by_id_are_the_last_jobs(self):
+        tests = [GOOD, "assert f(1) == 3"]
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, tests)), ["pass", "fail"])
+        other = "def f(x):\n    return x + 2\n"
+        self.assertEqual(self.statuses(self.h.run(other, tests, by_id={1, 2})), ["fail", "pass"])
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, tests, by_id={1, 2})), ["pass", "fail"])
+        # Only the last job's tests are held: id 2 is unknown after a job without it.
+        self.h.run(SOLUTION, [GOOD])
+        results = self.h.run(SOLUTION, tests, by_id={2})
+        self.assertEqual(self.statuses(results), ["pass", "error"])
+        self.assertIn("no \"code\"", results[1]["error"])
+        self.assertHealthy()
 
     def test_warm_loader_killed_while_waiting(self):
         self.assertHealthy()

@@ -247,6 +247,9 @@ class Worker(object):
         self._nproc_cache = (0.0, 0)
         self.reported = set()   # test ids of the current job with a verdict
         self.codes = _CODE_CACHE
+        # The tests of the last job, by id: the Swift side sends a test's code once and
+        # names it by id alone in the next job (the same problem's next solution).
+        self.held = {}
         # A loader forked ahead of time, set up and warmed up, waiting for
         # the next job (its fork and setup overlap the current job's tests).
         self.warm = None
@@ -376,16 +379,23 @@ class Worker(object):
             self.emit({"type": "done", "job": job})
             return
         tests, seen = [], set()
+        held, self.held = self.held, {}
         for item in raw_tests:
             test_id = item.get("id") if type(item) is dict else None
             if test_id is None or type(test_id) not in (int, str) or test_id in seen:
                 continue   # no id to answer to, or an id answered already
             seen.add(test_id)
-            if type(item.get("code")) is not str:
+            source = item.get("code", _MISSING)
+            if source is _MISSING and test_id in held:
+                entry = held[test_id]       # sent with the last job (see self.held)
+            elif type(source) is not str:
                 self.emit_result(job, test_id, ERROR, error="test has no \"code\" string")
                 continue
-            code, serial = self.codes.get(item["code"])
-            tests.append((test_id, item["code"], code, serial))
+            else:
+                code, serial = self.codes.get(source)
+                entry = (test_id, source, code, serial)
+            tests.append(entry)
+            self.held[test_id] = entry
         tmpdir = None
         kept = None
         try:
