@@ -29,8 +29,9 @@ final class WorkerProcess {
     private(set) var stderrTail = ""
     private var nextJob: Int64 = 1
     /// The tests of the last job this worker process was sent: it keeps their code, so the next
-    /// job (most often the next solution of the same problem) names them by id only.
-    private var heldTests = Set<Int64>()
+    /// job (most often the next solution of the same problem) names a test by id alone when its
+    /// code is the same (callers may reuse ids for other code: ExpectedOutputs numbers from 0).
+    private var heldTests: [Int64: String] = [:]
     static let timingPrefix = "codedpo-timing:"
     /// A command the interpreter runs under (efficiency's instruction counting: valgrind),
     /// and host folders it writes to that bubblewrap must leave writable.
@@ -107,7 +108,7 @@ final class WorkerProcess {
         process.standardError = stderr
         try process.run()
         self.process = process
-        heldTests = []
+        heldTests = [:]
         self.input = stdin.fileHandleForWriting
         self.reader = LineChannel(fd: stdout.fileHandleForReading.fileDescriptor, keep: stdout.fileHandleForReading)
         let errors = stderr.fileHandleForReading
@@ -162,16 +163,16 @@ final class WorkerProcess {
             if process == nil || !(process?.isRunning ?? false) { try start() }
             // A fresh-worker job is served by a fork of the worker, which keeps nothing: every
             // test comes with its code then.
-            let held = freshWorker ? [] : heldTests
+            let held = freshWorker ? [:] : heldTests
             var message: [(String, JSON)] = [
                 ("type", "job"), ("job", .int(job)), ("solution", .string(solution)),
                 ("tests", .array(tests.map {
-                    held.contains($0.id) ? .object([("id", .int($0.id))])
+                    held[$0.id] == $0.code ? .object([("id", .int($0.id))])
                         : .object([("id", .int($0.id)), ("code", .string($0.code))])
                 })),
             ]
             if let timing { message.append(("timing", timing)) }
-            heldTests = []      // (until the job is answered: a worker that fails is restarted)
+            heldTests = [:]     // (until the job is answered: a worker that fails is restarted)
             try send(.object(message))
             func accept(_ record: ResultRecord) {
                 guard Verdict.statuses.contains(record.status) else { return }
@@ -208,7 +209,7 @@ final class WorkerProcess {
             if verdicts.count < tests.count {
                 failure = "the worker stopped before answering every test"
             } else {
-                heldTests = Set(tests.map(\.id))
+                heldTests = Dictionary(tests.map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
             }
         } catch {
             failure = String(describing: error)
