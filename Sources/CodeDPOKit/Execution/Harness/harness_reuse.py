@@ -18,7 +18,10 @@ finished a job may take the next one only when BOTH hold:
    them (register, get_type_hints, ...).  Such code can reach only the
    listed modules' public objects and the builtins; it cannot reach the
    harness, sys, os, gc or ctypes.  A source that does not parse passes the
-   gate (it never runs: it fails to compile in the loader too).
+   gate (it never runs: it fails to compile in the loader too).  A test (not
+   a solution) may also import other modules when it never uses the names
+   the import binds: the import either finds the module loaded (nothing
+   runs) or adds it to sys.modules, which check 2 sees.
 2. The loader's runtime check (_ReuseWatch.clean), run after the job once
    the solution's module is dropped and garbage collected, finds the state
    that code could change as it was before the loader's first job: the
