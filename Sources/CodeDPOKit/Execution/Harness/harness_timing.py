@@ -218,21 +218,52 @@ def _timed_runs(code, namespace, timing):
 
 
 # Fresh workers (config "fresh_worker": codedpo efficiency): every job is served by a fork of
-# the worker as it was when it said "ready", which then exits; the worker itself only waits.
-# Loaders are forked from the worker, so they inherit its heap; the worker's heap changes
-# with every job it serves (messages parsed, results written, caches), and the cost of a
-# body that allocates depends on the allocator state it starts from (a loop that allocates
-# and frees one small object per iteration pays ~17 instructions more per iteration when its
-# pymalloc pool sits one block short of full: the pool is unlinked and linked again each
-# time). With one long-lived worker the same body counted 1,385,437 instructions in the first
-# runs of a session and 1,419,962 from the fifth on. A fork of an unchanged snapshot per job makes a
-# loader's state depend on its own job alone. (No warm loader: the fork would land in the
-# middle of the previous job, at a moment that depends on timing.)
+# one process that does nothing else, the template, forked by the worker when it said "ready".
+# Loaders are forked from the job's process, so they inherit its heap, and the cost of a body
+# that allocates depends on the allocator state it starts from (a loop that allocates and frees
+# one small object per iteration pays ~17 instructions more per iteration when its pymalloc pool
+# sits one block short of full: the pool is unlinked and linked again each time). With one
+# long-lived worker serving the jobs the same body counted 1,385,437 instructions in the first
+# runs of a session and 1,419,962 from the fifth on. Forks of the worker itself were not enough
+# either: between two jobs the worker sweeps what the last one left, and what it finds (and
+# allocates to find it) depends on timing: one demo body moved by 2.4% between two runs. The
+# template only forks and waits (the same few objects allocated and freed each time), so every
+# job starts from the same heap. (No warm loader: the fork would land in the middle of the
+# previous job, at a moment that depends on timing.)
 _FRESH_CONTINUE, _FRESH_STOP = 0, 10
 
 
 def _serve_fresh(worker, stdin):
     """The worker's loop in fresh-worker mode; returns its exit code."""
+    template = _fork()
+    if template == 0:
+        code = 1
+        try:
+            code = _fresh_template(worker, stdin)
+        finally:
+            _exit(code)
+    while True:
+        try:
+            _, status = _waitpid(template, 0)
+            break
+        except InterruptedError:
+            continue
+    worker.sweep()   # anything a job left behind (the worker is the loaders' subreaper then)
+    if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_STOP:
+        return 0
+    # A job's process died mid-job: the Swift side is waiting for a "done" it will not get.
+    # Ending the worker makes it answer the job's tests with crash and start a new worker.
+    worker.diag("the job's worker died (status %d)" % status)
+    return 3
+
+
+def _fresh_template(worker, stdin):
+    """The template's loop: one fork per job, nothing else; the exit code says why it ended
+    (_FRESH_STOP: no more jobs)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _getppid() != worker.pid:
+        return _FRESH_STOP
+    worker.pid = _getpid()
     while True:
         pid = _fork()
         if pid == 0:
@@ -243,14 +274,10 @@ def _serve_fresh(worker, stdin):
                 break
             except InterruptedError:
                 continue
-        worker.sweep()   # anything the job's worker left (it was the loaders' subreaper)
         if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_CONTINUE:
             continue
         if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_STOP:
-            return 0
-        # Died mid-job: the Swift side is waiting for a "done" it will not get. Ending the
-        # worker makes it answer the job's tests with crash and start a new worker.
-        worker.diag("the job's worker died (status %d)" % status)
+            return _FRESH_STOP
         return 3
 
 
