@@ -40,13 +40,31 @@ else
     SCORE=$($B query "SELECT max(id) FROM score_runs" --format csv --db "$DB" | tail -1 | tr -d '\r')
 fi
 echo "python: $(python3 -c 'import sys; print(sys.executable)'); data: $DATA; problems: ${PROBLEMS[*]:-all}; score run $SCORE; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-# Each run: wall and CPU seconds of the command and its children (the worker, valgrind).
+# Each run: wall and CPU seconds of the command and every process below it (the worker,
+# valgrind, the template, job processes, loaders). `time` alone misses processes that die with
+# the worker unreaped (the template and the job in flight, killed by PDEATHSIG when the worker
+# stops): the wrapper is their subreaper and reaps them all before reading RUSAGE_CHILDREN.
+cat > "$WORK/measure.py" <<'PYEOF'
+import ctypes, os, resource, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+start = time.monotonic()
+status = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    f.write("%.2f %.2f %.2f\n" % (time.monotonic() - start, usage.ru_utime, usage.ru_stime))
+sys.exit(status)
+PYEOF
 : > "$WORK/runs.txt"
 for method in cpu_time instructions; do
     args=(--method "$method")
     [ "$method" = cpu_time ] && args+=(--repeat 3 --scale 0.005)
     for seed in 1 2; do
-        /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" $B efficiency --score-run "$SCORE" "${args[@]}" --seed "$seed" "${ONLY[@]+"${ONLY[@]}"}" --db "$DB" >/dev/null 2>&1
+        python3 "$WORK/measure.py" "$WORK/time.txt" $B efficiency --score-run "$SCORE" "${args[@]}" --seed "$seed" "${ONLY[@]+"${ONLY[@]}"}" --db "$DB"
         run=$($B query "SELECT max(id) FROM efficiency_runs" --format csv --db "$DB" | tail -1 | tr -d '\r')
         $B pairs --score-run "$SCORE" --efficiency-run "$run" --name "$method-$seed" --efficiency-only --db "$DB" >/dev/null
         echo "$method $seed $run $(cat "$WORK/time.txt")" >> "$WORK/runs.txt"

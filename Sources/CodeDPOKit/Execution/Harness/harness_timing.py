@@ -242,13 +242,20 @@ def _serve_fresh(worker, stdin):
             code = _fresh_template(worker, stdin)
         finally:
             _exit(code)
+    # The worker is the subreaper of every process below it: a loader that outlives its
+    # job's process (it is still exiting when that one has swept and gone) is reaped here,
+    # as it dies, so that no zombie piles up (each counts against the user's process limit).
     while True:
         try:
-            _, status = _waitpid(template, 0)
-            break
+            pid, status = _waitpid(-1, 0)
         except InterruptedError:
             continue
-    worker.sweep()   # anything a job left behind (the worker is the loaders' subreaper then)
+        except ChildProcessError:
+            status = 0
+            break
+        if pid == template:
+            break
+    worker.sweep()   # anything a job left behind
     if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_STOP:
         return 0
     # A job's process died mid-job: the Swift side is waiting for a "done" it will not get.
