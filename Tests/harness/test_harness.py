@@ -789,6 +789,13 @@ class FreshWorkerTests(unittest.TestCase):
             self.assertEqual(len(template), 1, left)
             waiting = [p for p in left if p != template[0]]
             self.assertEqual(table[waiting[0]][0], template[0])
+            # Loaders that outlive their job's process are reaped by the worker (their
+            # subreaper): no zombie piles up below it, one per job.
+            zombies = [p for p in descendants(h.proc.pid) if not alive(p)]
+            while zombies and time.monotonic() < deadline:
+                time.sleep(0.05)
+                zombies = [p for p in descendants(h.proc.pid) if not alive(p)]
+            self.assertEqual(zombies, [])
         finally:
             self.assertEqual(h.close(), 0)
 
