@@ -786,18 +786,30 @@ class FreshWorkerTests(unittest.TestCase):
             timed = self.job(h, 5, SOLUTION, [GOOD], timing={"min_seconds": 0.001})
             self.assertEqual(timed[0]["status"], "pass")
             self.assertTrue(timed[0]["output"].startswith("codedpo-timing:"), timed[0])
-            # Between jobs only the fork that waits for the next job is below the worker (the
-            # one that served the last job exits at once; the worker forks the next one only
-            # after it has reaped it, so for a moment there may be none).
+            # Between jobs only the template (the worker's one child, which only forks) and its
+            # fork that waits for the next job are below the worker (the one that served the
+            # last job exits at once; the template forks the next one only after it has reaped
+            # it, so for a moment there may be only the template).
             deadline = time.monotonic() + 10
             left, stable = [], 0
             while time.monotonic() < deadline and stable < 3:
                 now = [p for p in descendants(h.proc.pid) if alive(p)]
-                stable = stable + 1 if now == left and len(now) == 1 else 0
+                stable = stable + 1 if now == left and len(now) == 2 else 0
                 left = now
                 time.sleep(0.05)
-            self.assertEqual(len(left), 1, left)
-            self.assertEqual(process_table()[left[0]][0], h.proc.pid)
+            self.assertEqual(len(left), 2, left)
+            table = process_table()
+            template = [p for p in left if table[p][0] == h.proc.pid]
+            self.assertEqual(len(template), 1, left)
+            waiting = [p for p in left if p != template[0]]
+            self.assertEqual(table[waiting[0]][0], template[0])
+            # Loaders that outlive their job's process are reaped by the worker (their
+            # subreaper): no zombie piles up below it, one per job.
+            zombies = [p for p in descendants(h.proc.pid) if not alive(p)]
+            while zombies and time.monotonic() < deadline:
+                time.sleep(0.05)
+                zombies = [p for p in descendants(h.proc.pid) if not alive(p)]
+            self.assertEqual(zombies, [])
         finally:
             self.assertEqual(h.close(), 0)
 
