@@ -16,7 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "Harness"))
 from test_harness import Harness, descendants  # noqa: E402
-from harness_reuse import _ReuseGate  # noqa: E402
+from harness_reuse import _ReuseGate, _bulk_reader  # noqa: E402
+from harness_loader import _dict_version  # noqa: E402
 
 # B prints the state A may have touched (its tests are not gated: B may look at anything).
 PROBE = "\n".join((
@@ -238,6 +239,28 @@ class GatedLeftoverTests(unittest.TestCase):
             self.assertIn("stopped", out, (gated, out))
             self.assertIn('"t":"restart"', out, (gated, out))
             self.assertEqual(out.count('"pass"'), 2, (gated, out))   # the third test did not run here
+
+
+class BulkReaderTests(unittest.TestCase):
+    """The reuse check reads all version tags with one struct.unpack_from per address cluster:
+    it must read what the per-dict views read, and see a change in any one dict."""
+
+    def test_bulk_read_sees_every_change(self):
+        if _dict_version is None:
+            self.skipTest("no dict version tags on this interpreter")
+        import math
+        dicts = [{"k%d" % i: i} for i in range(50)] + [vars(math)]
+        views = [_dict_version(d) for d in dicts]
+        read = _bulk_reader(views)
+        self.assertEqual(read.__name__, "bulk")
+        before = read()
+        self.assertEqual(sorted(v for part in before for v in part), sorted(v.value for v in views))
+        self.assertEqual(read(), before)
+        for d in dicts[:-1]:
+            d["new"] = 1
+            after = read()
+            self.assertNotEqual(after, before, d)
+            before = after
 
 
 if __name__ == "__main__":
