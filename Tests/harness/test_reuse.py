@@ -27,6 +27,7 @@ PROBE = "\n".join((
     "def state():",
     "    return [math.pi, string.ascii_lowercase, hasattr(heapq.heappush, 'x'),",
     "            collections.Counter('aab').most_common(1), fractions.Fraction(1, 3).limit_denominator(2),",
+    "            string.Formatter().format('{}', 1),",
     "            isinstance({}, collections.abc.Sequence), typing.List[int] == typing.List[int],",
     "            sys.getrecursionlimit(), len([1, 2]), sorted(k for k in sys.modules if 'evil' in k),",
     "            os.environ.get('CODEDPO_LEAK'), sorted(os.listdir('.')), threading.active_count(),",
@@ -42,7 +43,7 @@ LEAKS = [
      "collections.Counter.most_common = lambda self, n=None: []\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("stdlib function attribute", "import heapq\nheapq.heappush.x = 1\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("module constant", "import string\nstring.ascii_lowercase = 'z'\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
-    ("aliased class method", "import fractions\nF = fractions.Fraction\nF.limit_denominator = lambda s, m=1: 0\n"
+    ("aliased class method", "import string\nF = string.Formatter\nF.format = lambda s, *a: 'x'\n"
      "def f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("patched in a test", "import math\ndef f(x):\n    return x\n", ["math.pi = 3\nassert f(1) == 1"]),
     ("random seed", "import random\nrandom.seed(1)\nrandom.random()\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),

@@ -50,7 +50,7 @@ from harness_loader import *  # noqa: F401,F403
 # anyway (harness_common), so importing one changes nothing in sys.modules.
 # Only those actually in sys.modules when the worker starts are allowed.
 _REUSE_MODULES = ("__future__", "bisect", "cmath", "collections", "collections.abc", "copy",
-                  "datetime", "fractions", "functools", "heapq", "itertools", "math",
+                  "datetime", "functools", "heapq", "itertools", "math",
                   "numbers", "re", "string", "typing")
 # Builtins that reach objects by name or run code from strings.
 _REUSE_DENIED_NAMES = frozenset((
