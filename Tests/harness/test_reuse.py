@@ -16,7 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "Harness"))
 from test_harness import Harness, descendants  # noqa: E402
-from harness_reuse import _ReuseGate  # noqa: E402
+from harness_reuse import _ReuseGate, _bulk_reader  # noqa: E402
+from harness_loader import _dict_version  # noqa: E402
 
 # B prints the state A may have touched (its tests are not gated: B may look at anything).
 PROBE = "\n".join((
@@ -26,6 +27,7 @@ PROBE = "\n".join((
     "def state():",
     "    return [math.pi, string.ascii_lowercase, hasattr(heapq.heappush, 'x'),",
     "            collections.Counter('aab').most_common(1), fractions.Fraction(1, 3).limit_denominator(2),",
+    "            string.Formatter().format('{}', 1),",
     "            isinstance({}, collections.abc.Sequence), typing.List[int] == typing.List[int],",
     "            sys.getrecursionlimit(), len([1, 2]), sorted(k for k in sys.modules if 'evil' in k),",
     "            os.environ.get('CODEDPO_LEAK'), sorted(os.listdir('.')), threading.active_count(),",
@@ -41,7 +43,7 @@ LEAKS = [
      "collections.Counter.most_common = lambda self, n=None: []\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("stdlib function attribute", "import heapq\nheapq.heappush.x = 1\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("module constant", "import string\nstring.ascii_lowercase = 'z'\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
-    ("aliased class method", "import fractions\nF = fractions.Fraction\nF.limit_denominator = lambda s, m=1: 0\n"
+    ("aliased class method", "import string\nF = string.Formatter\nF.format = lambda s, *a: 'x'\n"
      "def f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("patched in a test", "import math\ndef f(x):\n    return x\n", ["math.pi = 3\nassert f(1) == 1"]),
     ("random seed", "import random\nrandom.seed(1)\nrandom.random()\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
@@ -238,6 +240,28 @@ class GatedLeftoverTests(unittest.TestCase):
             self.assertIn("stopped", out, (gated, out))
             self.assertIn('"t":"restart"', out, (gated, out))
             self.assertEqual(out.count('"pass"'), 2, (gated, out))   # the third test did not run here
+
+
+class BulkReaderTests(unittest.TestCase):
+    """The reuse check reads all version tags with one struct.unpack_from per address cluster:
+    it must read what the per-dict views read, and see a change in any one dict."""
+
+    def test_bulk_read_sees_every_change(self):
+        if _dict_version is None:
+            self.skipTest("no dict version tags on this interpreter")
+        import math
+        dicts = [{"k%d" % i: i} for i in range(50)] + [vars(math)]
+        views = [_dict_version(d) for d in dicts]
+        read = _bulk_reader(views)
+        self.assertEqual(read.__name__, "bulk")
+        before = read()
+        self.assertEqual(sorted(v for part in before for v in part), sorted(v.value for v in views))
+        self.assertEqual(read(), before)
+        for d in dicts[:-1]:
+            d["new"] = 1
+            after = read()
+            self.assertNotEqual(after, before, d)
+            before = after
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ from harness_loader import *  # noqa: F401,F403
 # anyway (harness_common), so importing one changes nothing in sys.modules.
 # Only those actually in sys.modules when the worker starts are allowed.
 _REUSE_MODULES = ("__future__", "bisect", "cmath", "collections", "collections.abc", "copy",
-                  "datetime", "fractions", "functools", "heapq", "itertools", "math",
+                  "datetime", "functools", "heapq", "itertools", "math",
                   "numbers", "re", "string", "typing")
 # Builtins that reach objects by name or run code from strings.
 _REUSE_DENIED_NAMES = frozenset((
@@ -246,10 +246,12 @@ class _ReuseWatch(object):
             self.views = None
             return
         seen = set()
+        dicts = []
 
         def watch(d):
             if type(d) is dict and id(d) not in seen:
                 seen.add(id(d))
+                dicts.append(d)
                 self.views.append(_dict_version(d))
 
         for name, module in list(sys.modules.items()):
@@ -278,6 +280,9 @@ class _ReuseWatch(object):
                         watch(object.__getattribute__(value, "__dict__"))
                     except Exception:
                         pass
+        # Held, so no watched dict is freed and its address reused while watched.
+        self.dicts = dicts
+        self.read = _bulk_reader(self.views)
         self.values = None
         self.modules = None
         self.token = None
@@ -287,7 +292,7 @@ class _ReuseWatch(object):
         possible here."""
         if self.views is None:
             return False
-        self.values = list(map(_value_of, self.views))
+        self.values = self.read()
         self.modules = dict(sys.modules)
         self.modules.pop(SOLUTION_MODULE, None)
         self.token = _abc_token()
@@ -314,7 +319,7 @@ class _ReuseWatch(object):
         for name, module in self.modules.items():
             if modules.get(name) is not module:
                 return False
-        if not (list(map(_value_of, self.views)) == self.values
+        if not (self.read() == self.values
                 and _abc_token() == self.token and _getrecursionlimit() == self.recursion
                 and _reset_peak_rss()):
             return False
@@ -323,6 +328,46 @@ class _ReuseWatch(object):
         if _gc_freeze is not None:
             _gc_freeze()
         return True
+
+
+def _bulk_reader(views):
+    """A function reading every view's version tag at once: ~1,000 tags, one
+    ctypes .value each, cost ~110 us a job; one struct.unpack_from per
+    cluster of addresses, whose format skips the bytes between the tags
+    ("<gap>x" reads nothing), ~35 us.  Falls back to the per-view reads.
+    The tags read are exactly the views' (checked here, once)."""
+    def each():
+        return list(map(_value_of, views))
+    try:
+        addresses = sorted(set(ctypes.addressof(view) for view in views))
+        if len(addresses) != len(views):
+            return each
+        clusters, fmt, start, pos = [], [], None, None
+        for address in addresses + [None]:
+            # A new cluster after a gap of over 16 MiB (or at the end): each
+            # buffer spans only its own cluster's addresses.
+            if start is not None and (address is None or address - pos > (16 << 20)):
+                unpack = struct.Struct("=" + "".join(fmt)).unpack_from
+                clusters.append((unpack, (ctypes.c_char * (pos - start)).from_address(start)))
+                fmt, start = [], None
+            if address is None:
+                break
+            if start is None:
+                start = pos = address
+            if address > pos:
+                fmt.append("%dx" % (address - pos))
+            fmt.append("Q")
+            pos = address + 8
+        # Same order as the views' (sorted by address), so compare as sorted.
+        by_address = [value for _, value in sorted((ctypes.addressof(view), view.value) for view in views)]
+
+        def bulk():
+            return [unpack(buffer) for unpack, buffer in clusters]
+        if [v for part in bulk() for v in part] != by_address:
+            return each
+        return bulk
+    except Exception:
+        return each
 
 
 def _reset_peak_rss():
