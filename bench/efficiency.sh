@@ -3,16 +3,17 @@
 # timed (solution, trusted-test set), and how stable each method is between two runs (Kendall's
 # tau of the rankings, solution pairs that keep their order, efficiency pairs that repeat).
 # Data: CodeT's CodeGen-16B HumanEval samples (as the README's efficiency section), consensus
-# score run, HumanEval/0-3 by default. CPU time runs as the README's stability table ran it
-# (--repeat 3 --scale 0.005, cheaper than the defaults 5 and 0.02); instructions use their
-# defaults (1 repetition).
-# Usage: bench/efficiency.sh [DATA_DIR] [PROBLEM...]     (BUILD=debug to skip the release build)
+# score run, HumanEval/0-3 by default; or `demo`: the built-in demo dataset (`codedpo demo`),
+# its self-validation score run, every problem. CPU time runs as the README's stability table
+# ran it (--repeat 3 --min-seconds 0.005, cheaper than the defaults 5 and 0.02); instructions use
+# their defaults (1 repetition).
+# Usage: bench/efficiency.sh [DATA_DIR|demo] [PROBLEM...]     (BUILD=debug to skip the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${1:-../shared/data}"
 shift || true
 PROBLEMS=("$@")
-[ ${#PROBLEMS[@]} -eq 0 ] && PROBLEMS=(HumanEval/0 HumanEval/1 HumanEval/2 HumanEval/3)
+[ ${#PROBLEMS[@]} -eq 0 ] && [ "$DATA" != demo ] && PROBLEMS=(HumanEval/0 HumanEval/1 HumanEval/2 HumanEval/3)
 BUILD="${BUILD:-release}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -22,24 +23,48 @@ cp ".build/$BUILD/codedpo" "$WORK/codedpo"
 B="$WORK/codedpo"
 DB="$WORK/bench.db"
 ONLY=()
-for p in "${PROBLEMS[@]}"; do ONLY+=(--problem "$p"); done
-$B init --db "$DB" >/dev/null
-$B import problems "$DATA/humaneval/HumanEval.jsonl.gz" --format humaneval --db "$DB" >/dev/null
-$B import solutions "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_code_solution.tasks0-81.jsonl" \
-    --format codet --prompts "$DATA/codet/HumanEval_for_code_generation.jsonl" --db "$DB" >/dev/null
-$B import tests "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_test_case.tasks0-81.jsonl" \
-    --format codet --prompts "$DATA/codet/HumanEval_for_test_case_generation.jsonl" --db "$DB" >/dev/null
-$B execute --tests generated --timeout 0.1 --quiet "${ONLY[@]}" --db "$DB" >/dev/null
-$B score --strategy consensus --db "$DB" >/dev/null
-SCORE=$($B query "SELECT max(id) FROM score_runs" --format csv --db "$DB" | tail -1 | tr -d '\r')
-echo "python: $(python3 -c 'import sys; print(sys.executable)'); problems: ${PROBLEMS[*]}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-# Each run: wall and CPU seconds of the command and its children (the worker, valgrind).
+for p in "${PROBLEMS[@]+"${PROBLEMS[@]}"}"; do ONLY+=(--problem "$p"); done
+if [ "$DATA" = demo ]; then
+    $B demo --dir "$WORK/demo" >/dev/null 2>&1
+    DB="$WORK/demo/demo.db"
+    SCORE=$($B query "SELECT min(id) FROM score_runs WHERE strategy = 'self-validation'" --format csv --db "$DB" | tail -1 | tr -d '\r')
+else
+    $B init --db "$DB" >/dev/null
+    $B import problems "$DATA/humaneval/HumanEval.jsonl.gz" --format humaneval --db "$DB" >/dev/null
+    $B import solutions "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_code_solution.tasks0-81.jsonl" \
+        --format codet --prompts "$DATA/codet/HumanEval_for_code_generation.jsonl" --db "$DB" >/dev/null
+    $B import tests "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_test_case.tasks0-81.jsonl" \
+        --format codet --prompts "$DATA/codet/HumanEval_for_test_case_generation.jsonl" --db "$DB" >/dev/null
+    $B execute --tests generated --timeout 0.1 --quiet "${ONLY[@]}" --db "$DB" >/dev/null
+    $B score --strategy consensus --db "$DB" >/dev/null
+    SCORE=$($B query "SELECT max(id) FROM score_runs" --format csv --db "$DB" | tail -1 | tr -d '\r')
+fi
+echo "python: $(python3 -c 'import sys; print(sys.executable)'); data: $DATA; problems: ${PROBLEMS[*]:-all}; score run $SCORE; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each run: wall and CPU seconds of the command and every process below it (the worker,
+# valgrind, the template, job processes, loaders). `time` alone misses processes that die with
+# the worker unreaped (the template and the job in flight, killed by PDEATHSIG when the worker
+# stops): the wrapper is their subreaper and reaps them all before reading RUSAGE_CHILDREN.
+cat > "$WORK/measure.py" <<'PYEOF'
+import ctypes, os, resource, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+start = time.monotonic()
+status = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    f.write("%.2f %.2f %.2f\n" % (time.monotonic() - start, usage.ru_utime, usage.ru_stime))
+sys.exit(status)
+PYEOF
 : > "$WORK/runs.txt"
 for method in cpu_time instructions; do
     args=(--method "$method")
     [ "$method" = cpu_time ] && args+=(--repeat 3 --scale 0.005)
     for seed in 1 2; do
-        /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" $B efficiency --score-run "$SCORE" "${args[@]}" --seed "$seed" "${ONLY[@]}" --db "$DB" >/dev/null 2>&1
+        python3 "$WORK/measure.py" "$WORK/time.txt" $B efficiency --score-run "$SCORE" "${args[@]}" --seed "$seed" "${ONLY[@]+"${ONLY[@]}"}" --db "$DB"
         run=$($B query "SELECT max(id) FROM efficiency_runs" --format csv --db "$DB" | tail -1 | tr -d '\r')
         $B pairs --score-run "$SCORE" --efficiency-run "$run" --name "$method-$seed" --efficiency-only --db "$DB" >/dev/null
         echo "$method $seed $run $(cat "$WORK/time.txt")" >> "$WORK/runs.txt"

@@ -79,7 +79,11 @@ for name in ("clean", "full"):
           f"differences execute->harness: {f['differences']}")
     cpu = e["cpu_s"]
     print("CPU per verdict (us): " + ", ".join(f"{k} {1e6 * v / max(n, 1):.0f}" for k, v in cpu.items())
+          + f" (execute {1e6 * sum(cpu.values()) / max(n, 1):.0f}); fork harness {1e6 * f['cpu_s'] / max(f['verdicts'], 1):.0f}"
           + f"; in-process loop {1e6 / limit['verdicts_per_second']:.0f}")
+    # CPU time does not move with the machine's load the way verdicts/s do (the runs above are
+    # minutes apart on a shared machine): the ratio of CPU per verdict is the steadier comparison.
+    print(f"fork harness CPU / execute CPU per verdict = {f['cpu_s'] / max(f['verdicts'], 1) / (sum(cpu.values()) / max(n, 1)):.2f}x")
 d = load("diff.json"); l = load("loaded.json")
 print(f"\nfull workload again with {jobs} busy loops beside the {jobs} workers (2x oversubscribed): "
       f"{l['verdicts_per_second']:.0f} verdicts/s; verdicts that changed: {d['changed']} of {d['compared']} {d['examples']}")

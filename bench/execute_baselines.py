@@ -26,6 +26,7 @@ import marshal
 import multiprocessing
 import os
 import random
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -226,9 +227,14 @@ def forkharness(db, config, jobs, timeout, per_job=256):
             expected.append([t[2] for t in chunk])
     context = multiprocessing.get_context("fork")
     start = time.perf_counter()
-    with context.Pool(jobs, initializer=_pool_init, initargs=(timeout,)) as pool:
-        results = pool.map(_run_solution, items, chunksize=4)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pool = context.Pool(jobs, initializer=_pool_init, initargs=(timeout,))
+    results = pool.map(_run_solution, items, chunksize=4)
     seconds = time.perf_counter() - start
+    pool.close()
+    pool.join()      # (reaped: the pool processes' CPU, and their children's, counts below)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     verdicts = sum(len(r) for r in results)
     agree = agree_pass = 0
     differ = {}
@@ -239,7 +245,7 @@ def forkharness(db, config, jobs, timeout, per_job=256):
             if a != b:
                 differ["%s->%s" % (b, a)] = differ.get("%s->%s" % (b, a), 0) + 1
     return {"verdicts": verdicts, "seconds": seconds, "verdicts_per_second": verdicts / seconds,
-            "agree": agree, "agree_pass": agree_pass, "differences": differ}
+            "agree": agree, "agree_pass": agree_pass, "differences": differ, "cpu_s": cpu}
 
 
 # --- the in-process limit and the naive reference -----------------------------------------

@@ -102,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
             ("eval", .object(eval)),
             // Millisecond timings on a shared 2-core VM spread 10-30% between repetitions; the pair
             // rule (gap above the summed spreads) still keeps only clear efficiency pairs. CPU time
-            // keeps the demo quick: instruction counts under valgrind take minutes for its 71
+            // keeps the demo quick: instruction counts under valgrind add about a minute for its 71
             // solutions (`codedpo efficiency --method instructions` on the demo database shows them).
             ("efficiency", .object([("score", "self-validation"), ("method", "cpu_time"), ("min-seconds", .double(0.002)), ("max-noise", .double(0.3))])),
             ("pairs", .object([("name", "demo"), ("score", "self-validation"), ("efficiency", .bool(true))])),

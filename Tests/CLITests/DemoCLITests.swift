@@ -46,6 +46,14 @@ final class DemoCLITests: XCTestCase {
         // The report is there and is a page with charts.
         let report = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("<svg"), "report has no charts")
+        // The paper's numbers (speedups of the efficiency pairs, share "optimized") in the report
+        // and in every export's manifest.
+        XCTAssertTrue(report.contains("&quot;optimized&quot; (at least 1.1× faster"), "report has no optimized share")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("exports/demo.trl.manifest.json"))) as? [String: Any]
+        let speedups = (manifest?["efficiency_run"] as? [String: Any])?["speedups"] as? [String: Any]
+        XCTAssertGreaterThan(speedups?["pairs"] as? Int ?? 0, 2, "\(String(describing: speedups))")
+        XCTAssertGreaterThan(speedups?["optimized_share"] as? Double ?? 0, 0.5, "\(String(describing: speedups))")
+        XCTAssertNotNil(speedups?["median"] as? Double, "\(String(describing: speedups))")
         // The three suggested queries run and return rows.
         let queries = result.stdout.split(separator: "\n").compactMap { line -> String? in
             guard let start = line.range(of: "codedpo query --db ") else { return nil }

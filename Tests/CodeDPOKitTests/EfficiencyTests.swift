@@ -177,4 +177,33 @@ final class EfficiencyTimingTests: XCTestCase {
         XCTAssertEqual(again.resumedMeasurements, 0)
         XCTAssertNotEqual(again.efficiencyRunID, report.efficiencyRunID)
     }
+
+    /// An interrupted run is never continued with another counter (perf, valgrind, CPU time):
+    /// the same command where another counter is available is refused, and says what to do.
+    func testAResumeWithAnotherCounterIsRefused() throws {
+        let (db, runID, scoreRun, _) = try fixture()
+        var options = EfficiencyOptions()
+        options.method = .cpuTime
+        options.minSeconds = 0.001
+        var measured = 0
+        XCTAssertThrowsError(try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options, progress: { done, _ in measured = done },
+                                                                            shouldStop: { measured >= 2 }))
+        // As if the interrupted run had been counting with hardware counters on another machine.
+        try db.run("UPDATE efficiency_runs SET method = 'instructions', parameters = ? WHERE id = 1",
+                   EfficiencyRunner.parameters(options, counter: "perf"))
+        let timings = try db.int("SELECT count(*) FROM timings")
+        XCTAssertThrowsError(try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("efficiency run 1 of score run \(scoreRun) was interrupted while measuring with instructions (perf)"), text)
+            XCTAssertTrue(text.contains("here the same command measures with CPU time"), text)
+            XCTAssertTrue(text.contains("--seed 1"), text)
+        }
+        XCTAssertEqual(try db.int("SELECT count(*) FROM efficiency_runs"), 1, "no new run was started")
+        XCTAssertEqual(try db.int("SELECT count(*) FROM timings"), timings, "nothing measured")
+        // The way out the message names: another seed is a separate run.
+        options.seed = 1
+        let separate = try EfficiencyRunner(db: db, runID: runID).run(scoreRun: scoreRun, options: options)
+        XCTAssertEqual(separate.efficiencyRunID, 2)
+        XCTAssertEqual(separate.resumedMeasurements, 0)
+    }
 }

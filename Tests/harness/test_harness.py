@@ -129,14 +129,15 @@ class Harness(object):
         self.stderr.seek(0)
         return self.stderr.read().decode("utf-8", "replace")[-2000:]
 
-    def run(self, solution, tests, timeout=60):
-        """Run one job; `tests` are code strings (ids 1..n).  Returns the
-        results as a list in test order, after checking the protocol and
-        that no process survived the job."""
+    def run(self, solution, tests, timeout=60, by_id=()):
+        """Run one job; `tests` are code strings (ids 1..n; those in by_id are
+        sent by id alone).  Returns the results as a list in test order,
+        after checking the protocol and that no process survived the job."""
         job = self.next_job
         self.next_job += 1
         self.send({"type": "job", "job": job, "solution": solution,
-                   "tests": [{"id": i + 1, "code": c} for i, c in enumerate(tests)]})
+                   "tests": [{"id": i + 1} if i + 1 in by_id else {"id": i + 1, "code": c}
+                             for i, c in enumerate(tests)]})
         results = {}
         while True:
             msg = self.recv(timeout)
@@ -723,6 +724,19 @@ class HarnessCase(object):
                     self.assertIn("SyntaxWarning", results[2]["output"])
                 self.assertIn("SyntaxError", results[3]["error"])
 
+    def test_tests_named_by_id_are_the_last_jobs(self):
+        tests = [GOOD, "assert f(1) == 3"]
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, tests)), ["pass", "fail"])
+        other = "def f(x):\n    return x + 2\n"
+        self.assertEqual(self.statuses(self.h.run(other, tests, by_id={1, 2})), ["fail", "pass"])
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, tests, by_id={1, 2})), ["pass", "fail"])
+        # Only the last job's tests are held: id 2 is unknown after a job without it.
+        self.h.run(SOLUTION, [GOOD])
+        results = self.h.run(SOLUTION, tests, by_id={2})
+        self.assertEqual(self.statuses(results), ["pass", "error"])
+        self.assertIn("no \"code\"", results[1]["error"])
+        self.assertHealthy()
+
     def test_warm_loader_killed_while_waiting(self):
         self.assertHealthy()
         warm = [p for p in descendants(self.h.proc.pid) if self.h.is_warm_loader(p)]
@@ -772,18 +786,30 @@ class FreshWorkerTests(unittest.TestCase):
             timed = self.job(h, 5, SOLUTION, [GOOD], timing={"min_seconds": 0.001})
             self.assertEqual(timed[0]["status"], "pass")
             self.assertTrue(timed[0]["output"].startswith("codedpo-timing:"), timed[0])
-            # Between jobs only the fork that waits for the next job is below the worker (the
-            # one that served the last job exits at once; the worker forks the next one only
-            # after it has reaped it, so for a moment there may be none).
+            # Between jobs only the template (the worker's one child, which only forks) and its
+            # fork that waits for the next job are below the worker (the one that served the
+            # last job exits at once; the template forks the next one only after it has reaped
+            # it, so for a moment there may be only the template).
             deadline = time.monotonic() + 10
             left, stable = [], 0
             while time.monotonic() < deadline and stable < 3:
                 now = [p for p in descendants(h.proc.pid) if alive(p)]
-                stable = stable + 1 if now == left and len(now) == 1 else 0
+                stable = stable + 1 if now == left and len(now) == 2 else 0
                 left = now
                 time.sleep(0.05)
-            self.assertEqual(len(left), 1, left)
-            self.assertEqual(process_table()[left[0]][0], h.proc.pid)
+            self.assertEqual(len(left), 2, left)
+            table = process_table()
+            template = [p for p in left if table[p][0] == h.proc.pid]
+            self.assertEqual(len(template), 1, left)
+            waiting = [p for p in left if p != template[0]]
+            self.assertEqual(table[waiting[0]][0], template[0])
+            # Loaders that outlive their job's process are reaped by the worker (their
+            # subreaper): no zombie piles up below it, one per job.
+            zombies = [p for p in descendants(h.proc.pid) if not alive(p)]
+            while zombies and time.monotonic() < deadline:
+                time.sleep(0.05)
+                zombies = [p for p in descendants(h.proc.pid) if not alive(p)]
+            self.assertEqual(zombies, [])
         finally:
             self.assertEqual(h.close(), 0)
 

@@ -16,7 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "Sources", "CodeDPOKit", "Execution", "Harness"))
 from test_harness import Harness, descendants  # noqa: E402
-from harness_reuse import _ReuseGate  # noqa: E402
+from harness_reuse import _ReuseGate, _bulk_reader  # noqa: E402
+from harness_loader import _dict_version  # noqa: E402
 
 # B prints the state A may have touched (its tests are not gated: B may look at anything).
 PROBE = "\n".join((
@@ -26,9 +27,11 @@ PROBE = "\n".join((
     "def state():",
     "    return [math.pi, string.ascii_lowercase, hasattr(heapq.heappush, 'x'),",
     "            collections.Counter('aab').most_common(1), fractions.Fraction(1, 3).limit_denominator(2),",
+    "            string.Formatter().format('{}', 1),",
     "            isinstance({}, collections.abc.Sequence), typing.List[int] == typing.List[int],",
     "            sys.getrecursionlimit(), len([1, 2]), sorted(k for k in sys.modules if 'evil' in k),",
     "            os.environ.get('CODEDPO_LEAK'), sorted(os.listdir('.')), threading.active_count(),",
+    "            'xml.dom.minidom' in sys.modules, 'email' in sys.modules,",
     "            abs(-2), math.sqrt(4)]",
     ""))
 PROBE_TESTS = ["print(state())\nassert f(1) == 2", "assert f(1) == 3", "assert math.pi > 3.14"]
@@ -40,7 +43,7 @@ LEAKS = [
      "collections.Counter.most_common = lambda self, n=None: []\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("stdlib function attribute", "import heapq\nheapq.heappush.x = 1\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("module constant", "import string\nstring.ascii_lowercase = 'z'\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
-    ("aliased class method", "import fractions\nF = fractions.Fraction\nF.limit_denominator = lambda s, m=1: 0\n"
+    ("aliased class method", "import string\nF = string.Formatter\nF.format = lambda s, *a: 'x'\n"
      "def f(x):\n    return x\n", ["assert f(1) == 1"]),
     ("patched in a test", "import math\ndef f(x):\n    return x\n", ["math.pi = 3\nassert f(1) == 1"]),
     ("random seed", "import random\nrandom.seed(1)\nrandom.random()\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
@@ -60,6 +63,8 @@ LEAKS = [
     ("typing cache", "from typing import List\nclass C:\n    pass\nX = List[C]\ndef f(x):\n    return x\n",
      ["assert f(1) == 1"]),
     ("syntax error", "def f(x)\n    return x\n", ["assert f(1) == 1"]),
+    ("unused import in a test", "def f(x):\n    return x\n",
+     ["assert f(1) == 1\nimport xml.dom.minidom\nfrom email import message_from_string"]),
     ("clean", "from typing import List\nimport math\ndef f(x):\n    return x\n", ["assert f(1) == 1"]),
 ]
 
@@ -141,15 +146,22 @@ class GateTests(unittest.TestCase):
             self.assertTrue(self.gate.solution(source)[1], source)
 
     def test_reaching_out_fails(self):
+        # An import off the list whose name is never used passes the syntax gate (tests,
+        # see test_unused_imports_pass_the_syntax_gate), never the solution gate.
         for source in ("import os\n", "import sys\n", "import random\n", "import numpy\n",
-                       "def f():\n    import ctypes\n", "from typing import sys as s\n",
+                       "def f():\n    import ctypes\n", "from __future__ import annotations\n"):
+            self.assertFalse(self.gate.solution(source)[1], source)
+        for source in ("import os\nos.system('x')\n", "import sys\nx = sys\n", "import random as r\nr.seed(1)\n",
+                       "import numpy\ndef f():\n    return numpy\n", "def f():\n    import ctypes\n    ctypes\n",
+                       "import os as math\nmath.getcwd()\n", "from os import system\nsystem('x')\n",
+                       "from .models import x\n", "from os import *\n", "from typing import sys as s\n",
                        "import typing\ntyping.sys.setrecursionlimit(5)\n", "import re\nre.enum\n",
                        "eval('1')\n", "x = getattr(1, 'real')\n", "f = open\n", "globals()\n",
                        "def f(x):\n    return x.__class__\n", "def f(e):\n    return e.tb_frame\n",
                        "x = __builtins__\n", "from collections import _sys\n",
                        "import collections.abc\ncollections.abc.Sequence.register(dict)\n",
                        "import typing\ntyping.get_type_hints(f)\n",
-                       "from __future__ import annotations\n", "x = __codedpo_cmp__\n"):
+                       "x = __codedpo_cmp__\n"):
             self.assertFalse(self.gate.solution(source)[1], source)
             self.assertFalse(self.gate.ok(source), source)
         # Compiled code cannot tell a private global from a private attribute: both fail.
@@ -158,8 +170,98 @@ class GateTests(unittest.TestCase):
     def test_tests_are_gated_by_their_syntax(self):
         self.assertTrue(self.gate.ok("assert f([1, 2]) == 3, 'wrong'"))
         self.assertTrue(self.gate.ok("assert ____ == f(1)"))      # placeholders: a NameError at worst
-        self.assertFalse(self.gate.ok("assert f(1) == 2\nimport unittest"))
         self.assertFalse(self.gate.ok("assert f.__defaults__ == ()"))
+        self.assertTrue(self.gate.ok("assert _____._____ == ___, 'f not working'"))   # placeholders
+        self.assertFalse(self.gate.ok("assert f._x == 1"))
+
+    def test_unused_imports_pass_the_syntax_gate(self):
+        for source in ("assert f(1) == 2\nimport unittest\n", "assert f(1) == 2\nimport os, sys, logging\n"
+                       "from logging.handlers import RotatingFileHandler\n",
+                       "assert f(1) == 2\nimport numpy as np\nfrom sklearn.linear_model import LinearRegression\n"):
+            self.assertTrue(self.gate.ok(source), source)
+        for source in ("import unittest\nclass T(unittest.TestCase):\n    pass\n",
+                       "from flask import Flask\napp = Flask(__name__)\n",
+                       "import os\ndef g():\n    global os\n    return os\n"):
+            self.assertFalse(self.gate.ok(source), source)
+
+
+# Runs three tests of a gated job in a loader's test loop (harness_loader._run_tests) in a fresh
+# interpreter; the second imports a module (unused name: it passes the gate) whose import starts
+# a thread.  Prints the messages the loader wrote and where it stopped.
+GATED_LOOP = """
+import os, sys, tempfile
+sys.path.insert(0, %r)
+sys.argv = ["x"]
+import harness_loader as hl
+from harness_worker import _Config, _Channel, _Progress, _compile_test
+import builtins
+lib = tempfile.mkdtemp()
+with open(os.path.join(lib, "codedpo_starts_a_thread.py"), "w") as fh:
+    fh.write("import threading, time\\nthreading.Thread(target=time.sleep, args=(5,), daemon=True).start()\\n")
+sys.path.insert(0, lib)
+cfg = _Config.parse({"type": "config", "timeout": 1.0, "wall_factor": 2})
+g = {"__builtins__": builtins, "__name__": "s"}
+exec("def f(x):\\n    return x\\n", g)
+sources = ["assert f(1) == 1", "assert f(1) == 1\\nimport codedpo_starts_a_thread", "assert f(2) == 2"]
+tests = [(None, s, _compile_test(s)) for s in sources]
+rfd, wfd = os.pipe()
+class Stop(BaseException):
+    pass
+def stop(code):
+    raise Stop(code)
+hl._exit = stop
+leftovers = hl._LeftoverCheck()
+try:
+    clean = hl._run_tests(hl._Runner(cfg, g), tests, _Channel(wfd, "0" * 32), _Progress(), False, leftovers, %s)
+    print("returned", clean)
+except Stop:
+    print("stopped")
+os.close(wfd)
+print(os.read(rfd, 1 << 16).decode())
+"""
+
+
+class GatedLeftoverTests(unittest.TestCase):
+    """Gated jobs skip the per-test leftover check while sys.modules keeps its size: a test whose
+    import starts a thread must still end the loader before the next test (a restart)."""
+
+    def run_loop(self, gated):
+        import subprocess
+        sys.path.insert(0, HERE)
+        import harness_source
+        script = GATED_LOOP % (harness_source.HARNESS_DIR, gated)
+        done = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        return done.stdout
+
+    def test_a_thread_started_by_an_import_restarts_the_loader(self):
+        for gated in (True, False):
+            out = self.run_loop(gated)
+            self.assertIn("stopped", out, (gated, out))
+            self.assertIn('"t":"restart"', out, (gated, out))
+            self.assertEqual(out.count('"pass"'), 2, (gated, out))   # the third test did not run here
+
+
+class BulkReaderTests(unittest.TestCase):
+    """The reuse check reads all version tags with one struct.unpack_from per address cluster:
+    it must read what the per-dict views read, and see a change in any one dict."""
+
+    def test_bulk_read_sees_every_change(self):
+        if _dict_version is None:
+            self.skipTest("no dict version tags on this interpreter")
+        import math
+        dicts = [{"k%d" % i: i} for i in range(50)] + [vars(math)]
+        views = [_dict_version(d) for d in dicts]
+        read = _bulk_reader(views)
+        self.assertEqual(read.__name__, "bulk")
+        before = read()
+        self.assertEqual(sorted(v for part in before for v in part), sorted(v.value for v in views))
+        self.assertEqual(read(), before)
+        for d in dicts[:-1]:
+            d["new"] = 1
+            after = read()
+            self.assertNotEqual(after, before, d)
+            before = after
 
 
 if __name__ == "__main__":

@@ -144,9 +144,7 @@ public struct EfficiencyRunner {
         report.counter = counter?.name
         // The counter is part of the parameters: a run counted with perf is never continued
         // with valgrind (or the reverse), whose counts are not in the same unit.
-        var parameterFields: [(String, JSON)] = []
-        if case .object(let fields) = options.json { parameterFields = fields }
-        let parameters = JSON.object(parameterFields + [("counter", JSON(counter?.name))]).text
+        let parameters = Self.parameters(options, counter: counter?.name)
         var finished: Set<[Int64]> = []
         try db.transaction {
             if let existing = try db.int("""
@@ -157,6 +155,7 @@ public struct EfficiencyRunner {
                 report.resumedMeasurements = finished.count
                 return
             }
+            try refuseOtherCounter(scoreRun: scoreRun, options: options, counter: counter?.name)
             try db.run("INSERT INTO efficiency_runs (run_id, score_run_id, config_id, method, repeat, parameters) VALUES (?, ?, ?, ?, ?, ?)",
                        runID, scoreRun, run.configID, method, repetitions, parameters)
             report.efficiencyRunID = db.lastInsertRowID
@@ -216,6 +215,34 @@ public struct EfficiencyRunner {
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try db.run("UPDATE efficiency_runs SET summary = ? WHERE id = ?", report.json.text, report.efficiencyRunID)
         return report
+    }
+
+    /// The stored parameters of a run: the options and the counter (perf, valgrind, or null
+    /// for CPU time), so that a run is only ever continued with the counter it started with.
+    static func parameters(_ options: EfficiencyOptions, counter: String?) -> String {
+        var fields: [(String, JSON)] = []
+        if case .object(let optionFields) = options.json { fields = optionFields }
+        return JSON.object(fields + [("counter", JSON(counter))]).text
+    }
+
+    /// The same command resumed where another counter is available (started on a machine
+    /// with hardware counters, continued where only valgrind or only CPU time is): its
+    /// measurements are in other units and cannot be mixed, and starting a separate run
+    /// without a word would leave the interrupted one behind unnoticed. Refused, with the way
+    /// forward.
+    func refuseOtherCounter(scoreRun: Int64, options: EfficiencyOptions, counter: String?) throws {
+        for other in [nil, "perf", "valgrind"] as [String?] where other != counter {
+            guard let existing = try db.int("""
+                SELECT id FROM efficiency_runs WHERE score_run_id = ? AND parameters = ? AND summary IS NULL ORDER BY id DESC LIMIT 1
+                """, scoreRun, Self.parameters(options, counter: other)) else { continue }
+            func describe(_ name: String?) -> String { name.map { "instructions (\($0))" } ?? "CPU time" }
+            throw StoreError("""
+                efficiency run \(existing) of score run \(scoreRun) was interrupted while measuring with \(describe(other)), \
+                but here the same command measures with \(describe(counter)): their measurements are in different units \
+                and cannot be mixed in one run. Finish it where \(describe(other)) is available (the same command), or \
+                start a separate run by changing a parameter (e.g. --seed \(options.seed &+ 1))
+                """)
+        }
     }
 
     /// (solution, repetition) pairs of an interrupted run with a timing of every trusted

@@ -28,6 +28,10 @@ final class WorkerProcess {
     private var reader: LineChannel?
     private(set) var stderrTail = ""
     private var nextJob: Int64 = 1
+    /// The tests of the last job this worker process was sent: it keeps their code, so the next
+    /// job (most often the next solution of the same problem) names a test by id alone when its
+    /// code is the same (callers may reuse ids for other code: ExpectedOutputs numbers from 0).
+    private var heldTests: [Int64: String] = [:]
     static let timingPrefix = "codedpo-timing:"
     /// A command the interpreter runs under (efficiency's instruction counting: valgrind),
     /// and host folders it writes to that bubblewrap must leave writable.
@@ -104,6 +108,7 @@ final class WorkerProcess {
         process.standardError = stderr
         try process.run()
         self.process = process
+        heldTests = [:]
         self.input = stdin.fileHandleForWriting
         self.reader = LineChannel(fd: stdout.fileHandleForReading.fileDescriptor, keep: stdout.fileHandleForReading)
         let errors = stderr.fileHandleForReading
@@ -156,13 +161,38 @@ final class WorkerProcess {
         var failure: String?
         do {
             if process == nil || !(process?.isRunning ?? false) { try start() }
+            // A fresh-worker job is served by a fork of the worker, which keeps nothing: every
+            // test comes with its code then.
+            let held = freshWorker ? [:] : heldTests
             var message: [(String, JSON)] = [
                 ("type", "job"), ("job", .int(job)), ("solution", .string(solution)),
-                ("tests", .array(tests.map { .object([("id", .int($0.id)), ("code", .string($0.code))]) })),
+                ("tests", .array(tests.map {
+                    held[$0.id] == $0.code ? .object([("id", .int($0.id))])
+                        : .object([("id", .int($0.id)), ("code", .string($0.code))])
+                })),
             ]
             if let timing { message.append(("timing", timing)) }
+            heldTests = [:]     // (until the job is answered: a worker that fails is restarted)
             try send(.object(message))
+            func accept(_ record: ResultRecord) {
+                guard Verdict.statuses.contains(record.status) else { return }
+                var verdict = Verdict(testID: record.testID, status: record.status, duration: record.duration,
+                                      cpu: record.cpu, maxRSSKB: record.maxRSSKB,
+                                      output: record.output.isEmpty ? nil : record.output, error: record.error)
+                // Timing jobs report the loop count and instructions in the output field.
+                if timing != nil, let output = verdict.output, output.hasPrefix(Self.timingPrefix),
+                   let detail = try? JSON.parse(String(output.dropFirst(Self.timingPrefix.count))) {
+                    verdict.loops = detail["loops"]?.intValue
+                    verdict.instructions = detail["instructions"]?.intValue
+                    verdict.output = nil
+                }
+                verdicts[record.testID] = verdict
+            }
             while let line = try reader?.readLine() {
+                if let results = ResultsLine.parse(line) {
+                    if results.job == job { results.records.forEach(accept) }
+                    continue
+                }
                 guard let message = try? JSON.parse(line) else { continue }
                 let type = message["type"]?.stringValue
                 if type == "done" && message["job"]?.intValue == job { break }
@@ -170,22 +200,17 @@ final class WorkerProcess {
                 guard type == "results", message["job"]?.intValue == job, let records = message["r"]?.arrayValue else { continue }
                 for record in records {
                     guard let fields = record.arrayValue, fields.count == 7, let id = fields[0].intValue,
-                          let status = fields[1].stringValue, Verdict.statuses.contains(status) else { continue }
-                    var verdict = Verdict(testID: id, status: status, duration: fields[2].doubleValue,
-                                          cpu: fields[3].doubleValue, maxRSSKB: fields[4].intValue,
-                                          output: fields[5].stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                                          error: fields[6].stringValue)
-                    // Timing jobs report the loop count and instructions in the output field.
-                    if timing != nil, let output = verdict.output, output.hasPrefix(Self.timingPrefix),
-                       let detail = try? JSON.parse(String(output.dropFirst(Self.timingPrefix.count))) {
-                        verdict.loops = detail["loops"]?.intValue
-                        verdict.instructions = detail["instructions"]?.intValue
-                        verdict.output = nil
-                    }
-                    verdicts[id] = verdict
+                          let status = fields[1].stringValue else { continue }
+                    accept(ResultRecord(testID: id, status: status, duration: fields[2].doubleValue,
+                                        cpu: fields[3].doubleValue, maxRSSKB: fields[4].intValue,
+                                        output: fields[5].stringValue ?? "", error: fields[6].stringValue))
                 }
             }
-            if verdicts.count < tests.count { failure = "the worker stopped before answering every test" }
+            if verdicts.count < tests.count {
+                failure = "the worker stopped before answering every test"
+            } else {
+                heldTests = Dictionary(tests.map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
+            }
         } catch {
             failure = String(describing: error)
         }

@@ -571,7 +571,7 @@ def _run_job(cfg, work, channel, progress, watch, leftovers):
     if cfg["test_isolation"] == "fork":
         _run_forked(cfg, runner, tests, channel, channel.nonce, progress)
         watch = None
-    elif not _run_in_namespace(runner, tests, channel, progress, careful):
+    elif not _run_in_namespace(runner, tests, channel, progress, careful, gated=watch is not None):
         watch = None
     fields = {}
     if watch is not None:
@@ -640,12 +640,22 @@ def _receive_job():
         _close(_JOB_FD)
     codes = _CODE_CACHE.codes
     tests = []
+    held = {}
     for source, code in items:
         if code is not None:
-            code = _marshal_loads(code)
+            code = held[source] = _marshal_loads(code)
         else:
             code = codes.get(source, (None, 0))[0]
+            if code is None:
+                code = _HELD.get(source)
+                if code is not None:
+                    held[source] = code
         tests.append((None, source, code))
+    # A kept loader runs the next solution of the same problem: the tests it
+    # was sent compiled come again, by source only (Worker.send_job).  (A test
+    # missing here is compiled from its source, under its timer: slower, same verdict.)
+    _HELD.clear()
+    _HELD.update(held)
     work = ((solution, None if sol_code is None else _marshal_loads(sol_code)), tests, False)
     return work, nonce, bool(again)
 
@@ -664,6 +674,7 @@ def _read_exactly(fd, size):
 _unpack_length = struct.Struct("<Q").unpack
 _pack_length = struct.Struct("<Q").pack
 _REUSE_WATCH = [None]     # the worker's _ReuseWatch, inherited by every loader
+_HELD = {}                # a loader's compiled tests from its last job, by source
 
 
 def _pipe_identity(fd):
@@ -674,21 +685,29 @@ def _pipe_identity(fd):
     return (st.st_dev, st.st_ino)
 
 
-def _run_in_namespace(runner, tests, channel, progress, careful=False):
+def _run_in_namespace(runner, tests, channel, progress, careful=False, gated=False):
     """careful: report every test at once and check after each one that fd 3
     is still the result pipe.  The worker asks for it after a loader lost
     its pipe with results in its batch: which test closed the pipe is not
-    known then, so those tests run again, one report each."""
+    known then, so those tests run again, one report each.  gated: the
+    worker's reuse gate passed the solution and every test (harness_reuse)."""
     leftovers = _LeftoverCheck()
     try:
-        return _run_tests(runner, tests, channel, progress, careful, leftovers)
+        return _run_tests(runner, tests, channel, progress, careful, leftovers, gated)
     finally:
         leftovers.close()     # (a reused loader runs many jobs: no fd may pile up)
 
 
-def _run_tests(runner, tests, channel, progress, careful, leftovers):
+def _run_tests(runner, tests, channel, progress, careful, leftovers, gated=False):
     """Returns whether no test was interrupted or left something behind."""
     pipe = _pipe_identity(_RESULT_FD) if careful else None
+    # Gated code reaches no module that can start a thread or a process (no
+    # threading, os, subprocess, ctypes): only importing a module that was not
+    # imported yet could, and that shows in sys.modules.  Its tests skip the
+    # leftover check (two syscalls, ~3.5 us a test) while sys.modules keeps its
+    # size; every test after it grew gets the check.
+    modules = sys.modules
+    known = len(modules) if gated and not careful else -1
     last = len(tests) - 1
     interrupted = False
     runner.keep_timers = True
@@ -707,7 +726,7 @@ def _run_tests(runner, tests, channel, progress, careful, leftovers):
         # Interrupted tests may leave half-updated state, and threads or
         # processes a test started keep running: a fresh loader (the worker
         # kills everything of this one) gives later tests a clean start.
-        if record[1] in (TIMEOUT, MEMORY) or leftovers.dirty():
+        if record[1] in (TIMEOUT, MEMORY) or (len(modules) != known and leftovers.dirty()):
             if index < last:
                 channel.flush(("restart", {}))
                 _exit(0)

@@ -11,7 +11,10 @@ Swift -> worker, first line:
 worker -> Swift: {"type":"ready","python":sys.executable,"version":"3.11.7",
                   "pid":N,"subreaper":true}
 Swift -> worker: {"type":"job","job":17,"solution":"...",
-                  "tests":[{"id":5,"code":"assert f(1) == 2"}, ...]}
+                  "tests":[{"id":5,"code":"assert f(1) == 2"}, {"id":6}, ...]}
+  A test without "code" is one of the previous job's tests (same id, same
+  code): the worker keeps the last job's tests; an id it does not hold is
+  answered with error "test has no code string".
 worker -> Swift, result records in "results" lines (several records a
 line; exactly one record per distinct test id, in any order):
   {"type":"results","job":17,"r":[[5,S,duration_secs,cpu_secs,max_rss_kb,
@@ -139,9 +142,10 @@ class _Channel(object):
         if not self.pending:
             self.since = _perf()
         output, error = record[5], record[6]
-        self.pending.append('[%d,"%s",%r,%r,%d,%s,%s]' % (
+        # Seconds to microseconds, as the worker passes them on (see _relay_as_is).
+        self.pending.append('[%d,"%s",%.6f,%.6f,%d,%s,%s]' % (
             record[0], record[1], float(record[2]), float(record[3]), int(record[4]),
-            _encode_ascii(output), "null" if error is None else _encode_ascii(error)))
+            _encode_ascii(output) if output else '""', "null" if error is None else _encode_ascii(error)))
         self.chars += len(output) + (len(error) if error else 0)
 
     def due(self):

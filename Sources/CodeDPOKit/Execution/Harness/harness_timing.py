@@ -65,6 +65,9 @@ class _CallgrindCounter(object):
         self.thunk = None
         self.error = None
         self.entry = None
+        # Dumps this process wrote: callgrind numbers them 1, 2, ... per process (a fork
+        # starts again at 1), so the next one's name is known without listing the folder.
+        self.dumps = 0
 
     def _enter(self):
         # An exception raised in a ctypes callback is printed and dropped: keep it for count().
@@ -73,33 +76,53 @@ class _CallgrindCounter(object):
         except BaseException as exc:
             self.error = exc
 
-    def _last_dump(self):
-        """Instructions of the newest dump of this process (removed once read)."""
-        best, path = -1, None
+    def _newest_dump(self):
+        """Number of the newest dump of this process in the folder (0: none): only needed
+        when the expected one is missing (the solution itself entered a ctypes callback)."""
+        best = 0
         for name in _listdir(self.directory):
             if name.startswith(self.prefix) and name[len(self.prefix):].isdigit():
-                number = int(name[len(self.prefix):])
-                if number > best:
-                    best, path = number, name
-        if path is None:
-            return None
-        path = self.directory + "/" + path
-        fd = _os_open(path, os.O_RDONLY)
+                best = max(best, int(name[len(self.prefix):]))
+        return best
+
+    def _last_dump(self):
+        """Instructions of the dump the body just wrote (removed once read). Everything
+        here runs under callgrind too (10-50x slower): one open, one read of the header
+        (its "summary:" line is the total), no listing. Reading the whole file line by line
+        in Python, and listing the folder, cost ~5x the body itself for a typical test."""
+        number = self.dumps + 1
+        path = self.directory + "/" + self.prefix + str(number)
         try:
-            chunks = []
-            while True:
-                chunk = _read(fd, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            fd = _os_open(path, os.O_RDONLY)
+        except OSError:
+            number = self._newest_dump()
+            if number <= self.dumps:
+                return None
+            path = self.directory + "/" + self.prefix + str(number)
+            fd = _os_open(path, os.O_RDONLY)
+        self.dumps = number
+        try:
+            head = _read(fd, 4096)
+            at = head.find(b"\nsummary:")
+            if at < 0:     # not in the header (another callgrind version): read it all
+                chunks = [head]
+                while True:
+                    chunk = _read(fd, 1 << 16)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                head = b"".join(chunks)
+                at = head.rfind(b"\ntotals:")
         finally:
             _close(fd)
         _unlink_dump(path)
-        total = None
-        for line in b"".join(chunks).split(b"\n"):
-            if line.startswith(b"summary:") or line.startswith(b"totals:"):
-                total = int(line.split()[1])
-        return total
+        if at < 0:
+            return None
+        line = head[at + 1:head.find(b"\n", at + 1)]
+        try:
+            return int(line.split()[1])
+        except (IndexError, ValueError):
+            return None
 
     def _once(self, thunk):
         # The cyclic collector is off while counting: when it would run depends on what the
@@ -120,26 +143,23 @@ class _CallgrindCounter(object):
             raise error
         return total
 
-    def count(self, thunk, empty, runs):
-        """Instructions of thunk() (its exception re-raised), the least of `runs` runs, less
-        the entry cost; None when no dump came (not under callgrind). empty: the same call
-        with an empty body, whose count is the entry cost (measured once per process, after
-        one call that pays the first-call costs of the callback path)."""
+    def count(self, thunk, empty):
+        """Instructions of one run of thunk() (its exception re-raised), less the entry
+        cost; None when no dump came (not under callgrind). empty: the same call with an
+        empty body, whose count is the entry cost (measured once per process, after one
+        call that pays the first-call costs of the callback path). One run is enough:
+        every timing job runs in a fork of the same snapshot (fresh workers, below), so
+        the same body in the same job counts the same (a second run, least kept, used to
+        hide the allocator state drifting with the worker's job history)."""
         if self.entry is None:
             first = self._once(empty)
             if first is None:
                 return None
             self.entry = min(first, self._once(empty) or first)
-        # The least of `runs` runs (codedpo asks for 2): a run that had to grow the allocator's
-        # heap (which depends on what the process did before) costs more than the body itself;
-        # bodies allocating thousands of ints moved by 4-7% between runs with one counted run.
-        best = None
-        for _ in range(max(1, runs)):
-            total = self._once(thunk)
-            if total is None:
-                return None
-            best = total if best is None else min(best, total)
-        return max(0, best - self.entry)
+        total = self._once(thunk)
+        if total is None:
+            return None
+        return max(0, total - self.entry)
 
 
 _CALLGRIND = [None]
@@ -158,8 +178,7 @@ def _counted_run(code, namespace, timing):
     counter = _callgrind_counter(timing["callgrind_dir"])
     t0 = _perf()
     c0 = _ttime()
-    instructions = counter.count(lambda: _exec(code, namespace), lambda: _exec(_EMPTY_BODY, namespace),
-                                 int(timing.get("counted_runs") or 1))
+    instructions = counter.count(lambda: _exec(code, namespace), lambda: _exec(_EMPTY_BODY, namespace))
     c1 = _ttime()
     t1 = _perf()
     return t0, t1, c0, c1, {"loops": 1, "instructions": instructions}
@@ -199,21 +218,59 @@ def _timed_runs(code, namespace, timing):
 
 
 # Fresh workers (config "fresh_worker": codedpo efficiency): every job is served by a fork of
-# the worker as it was when it said "ready", which then exits; the worker itself only waits.
-# Loaders are forked from the worker, so they inherit its heap; the worker's heap changes
-# with every job it serves (messages parsed, results written, caches), and the cost of a
-# body that allocates depends on the allocator state it starts from (a loop that allocates
-# and frees one small object per iteration pays ~17 instructions more per iteration when its
-# pymalloc pool sits one block short of full: the pool is unlinked and linked again each
-# time). With one long-lived worker the same body counted 1,385,437 instructions in the first
-# runs of a session and 1,419,962 from the fifth on. A fork of an unchanged snapshot per job makes a
-# loader's state depend on its own job alone. (No warm loader: the fork would land in the
-# middle of the previous job, at a moment that depends on timing.)
+# one process that does nothing else, the template, forked by the worker when it said "ready".
+# Loaders are forked from the job's process, so they inherit its heap, and the cost of a body
+# that allocates depends on the allocator state it starts from (a loop that allocates and frees
+# one small object per iteration pays ~17 instructions more per iteration when its pymalloc pool
+# sits one block short of full: the pool is unlinked and linked again each time). With one
+# long-lived worker serving the jobs the same body counted 1,385,437 instructions in the first
+# runs of a session and 1,419,962 from the fifth on. Forks of the worker itself were not enough
+# either: between two jobs the worker sweeps what the last one left, and what it finds (and
+# allocates to find it) depends on timing: one demo body moved by 2.4% between two runs. The
+# template only forks and waits (the same few objects allocated and freed each time), so every
+# job starts from the same heap. (No warm loader: the fork would land in the middle of the
+# previous job, at a moment that depends on timing.)
 _FRESH_CONTINUE, _FRESH_STOP = 0, 10
 
 
 def _serve_fresh(worker, stdin):
     """The worker's loop in fresh-worker mode; returns its exit code."""
+    template = _fork()
+    if template == 0:
+        code = 1
+        try:
+            code = _fresh_template(worker, stdin)
+        finally:
+            _exit(code)
+    # The worker is the subreaper of every process below it: a loader that outlives its
+    # job's process (it is still exiting when that one has swept and gone) is reaped here,
+    # as it dies, so that no zombie piles up (each counts against the user's process limit).
+    while True:
+        try:
+            pid, status = _waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            status = 0
+            break
+        if pid == template:
+            break
+    worker.sweep()   # anything a job left behind
+    if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_STOP:
+        return 0
+    # A job's process died mid-job: the Swift side is waiting for a "done" it will not get.
+    # Ending the worker makes it answer the job's tests with crash and start a new worker.
+    worker.diag("the job's worker died (status %d)" % status)
+    return 3
+
+
+def _fresh_template(worker, stdin):
+    """The template's loop: one fork per job, nothing else; the exit code says why it ended
+    (_FRESH_STOP: no more jobs)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _getppid() != worker.pid:
+        return _FRESH_STOP
+    worker.pid = _getpid()
     while True:
         pid = _fork()
         if pid == 0:
@@ -224,14 +281,10 @@ def _serve_fresh(worker, stdin):
                 break
             except InterruptedError:
                 continue
-        worker.sweep()   # anything the job's worker left (it was the loaders' subreaper)
         if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_CONTINUE:
             continue
         if _WIFEXITED(status) and _WEXITSTATUS(status) == _FRESH_STOP:
-            return 0
-        # Died mid-job: the Swift side is waiting for a "done" it will not get. Ending the
-        # worker makes it answer the job's tests with crash and start a new worker.
-        worker.diag("the job's worker died (status %d)" % status)
+            return _FRESH_STOP
         return 3
 
 

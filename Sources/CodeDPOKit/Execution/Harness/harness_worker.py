@@ -168,12 +168,35 @@ def _remove_tree(path):
 _MISSING = object()
 
 
+def _relay_as_is(record, test_id, output_limit, keep, reported):
+    """The fast path of relaying a loader's result record (most of the
+    worker's per-test work): when every field is already what emit_result
+    would make of it -- seconds as finite non-negative floats (the loader
+    rounds them to microseconds), an int max_rss_kb, ASCII output within
+    the limit (so its UTF-8 bytes are its characters and it holds no lone
+    surrogate), an ASCII error within the error limit or None -- the record
+    itself, its index replaced by the test id, is kept for the "results"
+    line.  False: nothing kept, emit_result checks and fixes each field."""
+    _i, _status, duration, cpu, rss, output, error = record
+    if type(duration) is float and 0.0 <= duration < 1e15 and type(cpu) is float \
+            and 0.0 <= cpu < 1e15 and type(rss) is int and 0 <= rss < 1 << 53 \
+            and type(output) is str and len(output) <= output_limit and output.isascii() \
+            and (error is None or (type(error) is str and len(error) <= _MAX_ERROR_CHARS
+                                   and error.isascii())):
+        reported.add(test_id)
+        record[0] = test_id
+        keep(record)
+        return True
+    return False
+
+
 class _Loader(object):
     """A loader process as the worker sees it."""
 
     def __init__(self, tmpdir, serial):
         self.tmpdir = tmpdir
         self.serial = serial          # the code cache it inherited: entries <= serial
+        self.held = frozenset()       # sources of compiled tests its last job brought (_HELD)
         self.nonce = _urandom(16).hex()
         self.progress = _Progress()
         self.pid = self.rfd = self.job_fd = self.pidfd = None
@@ -224,6 +247,9 @@ class Worker(object):
         self._nproc_cache = (0.0, 0)
         self.reported = set()   # test ids of the current job with a verdict
         self.codes = _CODE_CACHE
+        # The tests of the last job, by id: the Swift side sends a test's code once and
+        # names it by id alone in the next job (the same problem's next solution).
+        self.held = {}
         # A loader forked ahead of time, set up and warmed up, waiting for
         # the next job (its fork and setup overlap the current job's tests).
         self.warm = None
@@ -353,16 +379,23 @@ class Worker(object):
             self.emit({"type": "done", "job": job})
             return
         tests, seen = [], set()
+        held, self.held = self.held, {}
         for item in raw_tests:
             test_id = item.get("id") if type(item) is dict else None
             if test_id is None or type(test_id) not in (int, str) or test_id in seen:
                 continue   # no id to answer to, or an id answered already
             seen.add(test_id)
-            if type(item.get("code")) is not str:
+            source = item.get("code", _MISSING)
+            if source is _MISSING and test_id in held:
+                entry = held[test_id]       # sent with the last job (see self.held)
+            elif type(source) is not str:
                 self.emit_result(job, test_id, ERROR, error="test has no \"code\" string")
                 continue
-            code, serial = self.codes.get(item["code"])
-            tests.append((test_id, item["code"], code, serial))
+            else:
+                code, serial = self.codes.get(source)
+                entry = (test_id, source, code, serial)
+            tests.append(entry)
+            self.held[test_id] = entry
         tmpdir = None
         kept = None
         try:
@@ -567,9 +600,14 @@ class Worker(object):
         pipe stays open; else it is closed).  False when the loader is gone
         or does not read within a few seconds."""
         items = []
+        held, sent = loader.held, set()
         for _test_id, source, code, serial in tests:
             fresh = code is not None and serial > loader.serial
+            if fresh:
+                sent.add(source)
+                fresh = source not in held
             items.append((source, _marshal_dumps(code) if fresh else None))
+        loader.held = sent
         sol_source, sol_code = solution
         loader.nonce = _urandom(16).hex()
         loader.progress.reset()
@@ -626,6 +664,7 @@ class Worker(object):
         violation = None
         reader = _LineReader()
         n_tests = len(tests)
+        output_limit = cfg["output_limit"]
 
         def handle(msg):
             nonlocal loading, index, last_event, deadline, last_cpu
@@ -650,17 +689,19 @@ class Worker(object):
                     violation = "unexpected %r message while loading" % (kind,)
                 return
             if kind == "results" and type(msg.get("r")) is list:
+                keep, reported = self.results.append, self.reported   # (flush() makes a new list)
                 for record in msg["r"]:
                     if not (type(record) is list and len(record) == 7 and record[0] == index
                             and type(record[0]) is int and index < n_tests
                             and type(record[1]) is str and record[1] in _CHILD_STATUSES):
                         violation = "malformed or out-of-sequence result"
                         break
-                    output, error = record[5], record[6]
-                    self.emit_result(job, tests[index][0], record[1],
-                                     duration=record[2], cpu=record[3], max_rss_kb=record[4],
-                                     output=output if type(output) is str else "",
-                                     error=error if type(error) is str else None)
+                    if not _relay_as_is(record, tests[index][0], output_limit, keep, reported):
+                        output, error = record[5], record[6]
+                        self.emit_result(job, tests[index][0], record[1],
+                                         duration=record[2], cpu=record[3], max_rss_kb=record[4],
+                                         output=output if type(output) is str else "",
+                                         error=error if type(error) is str else None)
                     index += 1
                 self.kill_strays(pid)
                 last_event, deadline = now, now + per_test
