@@ -10,6 +10,7 @@
 # Usage: bench/efficiency.sh [DATA_DIR|demo] [PROBLEM...]     (BUILD=debug to skip the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/codet_db.sh
 DATA="${1:-../shared/data}"
 shift || true
 PROBLEMS=("$@")
@@ -29,12 +30,7 @@ if [ "$DATA" = demo ]; then
     DB="$WORK/demo/demo.db"
     SCORE=$($B query "SELECT min(id) FROM score_runs WHERE strategy = 'self-validation'" --format csv --db "$DB" | tail -1 | tr -d '\r')
 else
-    $B init --db "$DB" >/dev/null
-    $B import problems "$DATA/humaneval/HumanEval.jsonl.gz" --format humaneval --db "$DB" >/dev/null
-    $B import solutions "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_code_solution.tasks0-81.jsonl" \
-        --format codet --prompts "$DATA/codet/HumanEval_for_code_generation.jsonl" --db "$DB" >/dev/null
-    $B import tests "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_test_case.tasks0-81.jsonl" \
-        --format codet --prompts "$DATA/codet/HumanEval_for_test_case_generation.jsonl" --db "$DB" >/dev/null
+    codet_db "$B" "$DATA" "$DB"
     $B execute --tests generated --timeout 0.1 --quiet "${ONLY[@]}" --db "$DB" >/dev/null
     $B score --strategy consensus --db "$DB" >/dev/null
     SCORE=$($B query "SELECT max(id) FROM score_runs" --format csv --db "$DB" | tail -1 | tr -d '\r')

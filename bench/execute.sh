@@ -12,6 +12,7 @@
 # Usage: bench/execute.sh [DATA_DIR] [JOBS] [PROBLEMS]   (PROBLEMS: only the first N problems; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/codet_db.sh
 DATA="${1:-../shared/data}"
 JOBS="${2:-$(nproc)}"
 PROBLEMS="${3:-0}"
@@ -21,12 +22,7 @@ swift build -c release >/dev/null
 B=.build/release/codedpo
 PY=$(python3 -c 'import sys; print(sys.executable)')
 DB="$WORK/full.db"
-$B init --db "$DB" >/dev/null
-$B import problems "$DATA/humaneval/HumanEval.jsonl.gz" --format humaneval --db "$DB" >/dev/null
-$B import solutions "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_code_solution.tasks0-81.jsonl" \
-    --format codet --prompts "$DATA/codet/HumanEval_for_code_generation.jsonl" --db "$DB" >/dev/null
-$B import tests "$DATA/codet/HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_test_case.tasks0-81.jsonl" \
-    --format codet --prompts "$DATA/codet/HumanEval_for_test_case_generation.jsonl" --db "$DB" >/dev/null
+codet_db "$B" "$DATA" "$DB"
 cp "$DB" "$WORK/clean.db"
 cp "$DB" "$WORK/loaded.db"
 SCOPE=()
