@@ -331,7 +331,10 @@ class Worker(object):
 def run_harness(source, workload, mode, timeout, profile=None):
     cfg = {"type": "config", "timeout": timeout, "load_timeout": 5.0, "memory_mb": 1024,
            "cpu_s": 10, "max_processes": 64, "max_file_mb": 16, "max_open_files": 256,
-           "output_limit": 2048, "test_isolation": mode, "tmp_root": None}
+           "output_limit": 2048, "test_isolation": mode, "tmp_root": None,
+           # CPU-time limits with a wall-clock backstop, as `codedpo execute` runs by default
+           # (ExecutionSettings.wallFactor)
+           "wall_factor": 5}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     w = Worker(source, cfg, profile)
     try:

@@ -250,6 +250,23 @@ class HarnessCase(object):
         self.assertLess(time.monotonic() - start, 5)
         self.assertHealthy()
 
+    def test_cpu_time_is_each_tests_own(self):
+        # The CPU timer ticks for a whole batch (namespace mode): each test's CPU time is
+        # still its own -- a busy test reports its ~50 ms, the next one does not inherit them.
+        busy = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.05:\n    pass"
+        results = self.h.run(SOLUTION, [GOOD, busy, GOOD2])
+        self.assertEqual(self.statuses(results), ["pass", "pass", "pass"])
+        self.assertGreaterEqual(results[1]["cpu"], 0.045)
+        self.assertLess(results[2]["cpu"], 0.02)
+        self.assertLess(results[0]["cpu"], 0.02)
+
+    def test_each_test_keeps_only_its_own_output(self):
+        # Gated tests of a batch share one output buffer, emptied before each test.
+        results = self.h.run(SOLUTION, ["print('first')\nassert f(1) == 2", "assert f(1) == 2",
+                                        "print('third')\nassert f(1) == 2"])
+        self.assertEqual(self.statuses(results), ["pass", "pass", "pass"])
+        self.assertEqual([r["output"] for r in results], ["first\n", "", "third\n"])
+
     def test_long_c_call_is_killed(self):
         self.restart(timeout=0.3)
         results = self.h.run(SOLUTION, [GOOD, "sum(range(10**11))", GOOD2])

@@ -376,14 +376,20 @@ class _Untrusted(BaseException):
 
 class _State(object):
     """Per-process mutable state of the running test.  fired: which timer
-    interrupted it ("cpu" or "wall"), else False."""
-    __slots__ = ("active", "fired", "untrusted", "last_fail")
+    interrupted it ("cpu" or "wall"), else False.  ticking: the timers tick
+    periodically for a whole batch of tests (see _Runner.start_batch), and a
+    tick interrupts the test only past cpu_deadline (process CPU seconds) or
+    wall_deadline (perf_counter seconds)."""
+    __slots__ = ("active", "fired", "untrusted", "last_fail", "ticking", "cpu_deadline",
+                 "wall_deadline")
 
     def __init__(self):
         self.active = False
         self.fired = False
         self.untrusted = None
         self.last_fail = None
+        self.ticking = False
+        self.cpu_deadline = self.wall_deadline = 0.0
 
 
 _STATE = _State()
