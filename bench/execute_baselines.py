@@ -71,11 +71,18 @@ def run_execute(db, command):
             time.sleep(0.05)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = proc.communicate()
+    out = proc.stdout.read()
+    # wait4 gives the CPU time of the whole tree: execute, and every worker and loader it and
+    # they waited for. Sampling alone misses a long-lived (reused) loader reaped after the last
+    # sample, so the loaders' share is the total less what the samples saw of the others.
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
     report = json.loads(out)
-    report["cpu_s"] = {"swift": swift[0], "workers": sum(workers.values()), "loaders": sum(reaped.values())}
+    total = usage.ru_utime + usage.ru_stime
+    own = sum(workers.values())
+    report["cpu_s"] = {"swift": swift[0], "workers": own, "loaders": max(0.0, total - swift[0] - own)}
     return report
 
 

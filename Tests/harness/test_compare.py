@@ -99,6 +99,30 @@ class CompareTests(unittest.TestCase):
             deep = [deep, Point()]
         self.assertIn("nested too deeply", self.refused(deep, "Eq", []))
 
+    def test_flat_sequences_of_exact_builtin_scalars_only_take_the_fast_path(self):
+        # (A list or tuple of exact builtin scalars skips the walk; anything else in it does not.)
+        self.assertTrue(compare._compare((1, "a", 2.5, None, True), "Eq", (1, "a", 2.5, None, True)))
+        self.assertIn("LyingInt", self.refused((1, LyingInt(2)), "Eq", (1, 2)))
+        self.assertIn("LyingInt", self.refused([1, [LyingInt(2)]], "Eq", [1, [2]]))
+        self.assertIn("__iter__", self.refused(LyingList([1]), "Eq", [1]))
+        saved = compare._MAX_ITEMS
+        compare._MAX_ITEMS = 3
+        try:
+            self.assertIn("too large", self.refused([1, 2, 3, 4], "Eq", []))
+            self.assertIn("too large", self.refused((1, 2, 3, 4), "Eq", ()))
+        finally:
+            compare._MAX_ITEMS = saved
+
+    def test_failure_message_values_read_as_reprlib_shows_them(self):
+        # _safe_repr's fast paths must give reprlib's text exactly.
+        values = [0, -7, 10 ** 59, 10 ** 60, 10 ** 100, 1.5, float("inf"), 1e300, True, None, "",
+                  "a'b\"c", "x" * 57, "x" * 58, "x" * 59, "x" * 100, "\u00e9\n" * 20,
+                  [], (), [1], (1,), ("a",), [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7], (1, 2, 3, 4, 5, 6, 7),
+                  [10 ** 70, 1], ["x" * 100], [1, [2, 3]], [1, (2,)], [None, True, 2.0, "s"], {1: 2}, {1, 2},
+                  [Point()], (LyingInt(3),), list(range(100)), tuple("abcdefgh")]
+        for value in values:
+            self.assertEqual(compare._safe_repr(value), compare._repr.repr(value), repr(value)[:80])
+
     def test_chained_comparison_keeps_short_circuiting(self):
         def boom():
             raise AssertionError("evaluated")

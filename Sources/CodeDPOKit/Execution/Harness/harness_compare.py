@@ -69,6 +69,16 @@ def _container_parts(obj):
 def _check_trusted(value):
     """Raise _Untrusted unless every object reachable through builtin
     containers in `value` compares with trusted code."""
+    t = type(value)
+    # Fast paths (most operands of a generated test): a builtin scalar, or a
+    # list or tuple of builtin scalars -- exact types, so nothing of the
+    # solution's can be inside.  Same answer as the walk below, without its
+    # stack, seen-set and per-type table (about half the CPU of a typical test).
+    if t in _SCALAR_TYPES:
+        return
+    if (t is list or t is tuple) and len(value) <= _MAX_ITEMS \
+            and _SCALAR_TYPES.issuperset(map(type, value)):
+        return
     stack = [(value, 0)]
     seen = set()
     verdicts = {}
@@ -148,7 +158,36 @@ _repr.maxother = 80
 _repr.maxlong = 60
 
 
+# Builtin scalars whose repr() reprlib keeps as it is when it is short: the
+# smallest limit above (maxlong, 60) cuts none of them.
+_PLAIN_REPR = frozenset((int, float, bool, str, type(None)))
+
+
 def _safe_repr(value):
+    # Fast paths, the same text as _repr.repr (a test compares them): a short
+    # builtin scalar, or a list or tuple of them (reprlib shows its first 6
+    # items, then "...").  Most failed asserts of generated tests compare
+    # such values, and reprlib's generic walk costs more than the test.
+    t = type(value)
+    if t in _PLAIN_REPR:
+        text = repr(value)
+        if len(text) <= 60:
+            return text
+    elif t is list or t is tuple:
+        pieces = []
+        for item in itertools.islice(value, 6):
+            if type(item) not in _PLAIN_REPR:
+                break
+            text = repr(item)
+            if len(text) > 60:
+                break
+            pieces.append(text)
+        else:
+            if len(value) > 6:
+                pieces.append("...")
+            if t is list:
+                return "[" + ", ".join(pieces) + "]"
+            return "(" + ", ".join(pieces) + ("," if len(value) == 1 else "") + ")"
     try:
         return _repr.repr(value)
     except BaseException:
