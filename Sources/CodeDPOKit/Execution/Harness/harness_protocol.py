@@ -49,12 +49,16 @@ def _describe(exc):
     where = None
     tb = getattr(exc, "__traceback__", None)
     steps = 0
+    last = None
     while tb is not None and steps < 10000:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename in (_TEST_FILE, _SOLUTION_FILE):
-            where = "%s line %d" % (filename.strip("<>"), tb.tb_lineno)
+        if tb.tb_frame.f_code.co_filename in (_TEST_FILE, _SOLUTION_FILE):
+            last = tb
         tb = tb.tb_next
         steps += 1
+    if last is not None:
+        # (Only the innermost test/solution frame is named: its line number is
+        # worked out once, not for each frame of a deep recursion.)
+        where = "%s line %d" % (last.tb_frame.f_code.co_filename.strip("<>"), last.tb_lineno)
     if where is None and isinstance(exc, SyntaxError) and exc.lineno:
         where = "%s line %s" % (str(exc.filename).strip("<>"), exc.lineno)
     return _short(text + (" (%s)" % where if where else ""))
