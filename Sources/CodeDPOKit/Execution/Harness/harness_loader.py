@@ -72,6 +72,8 @@ class _TailBuffer(io.TextIOBase):
         return n
 
     def tail(self):
+        if not self._parts:
+            return ""
         return _tail_bytes("".join(self._parts), self._limit)
 
 
@@ -224,13 +226,15 @@ class _Runner(object):
         CPU-time limit, not a timing job): the CPU timer ticks every tenth of
         the limit of process CPU time and the wall-clock one every tenth of
         the backstop, and a tick interrupts the running test only once it is
-        past its limit (_on_alarm).  Each test then costs one getrusage
-        (its CPU time, user + system, and the peak RSS) instead of two
-        setitimer, two CPU-clock reads and a getrusage.  The CPU time of a
-        test is measured from the end of the one before (the few
-        microseconds of harness bookkeeping between them count, limits are
-        tenths of seconds).  A test stops at most one tick past its limit;
-        its verdict is the measured CPU time against the limit, as before."""
+        past its limit (_on_alarm).  Each test then costs one read of the
+        process CPU clock instead of two setitimer, two clock reads and a
+        getrusage: the CPU time of a test is measured from the end of the
+        one before (the few microseconds of harness bookkeeping between
+        them count; limits are tenths of seconds), and its max_rss_kb, the
+        process's peak RSS so far in this job, is read once per batch of
+        records when they are written (_Channel.flush).  A test stops at
+        most one tick past its limit; its verdict is the measured CPU time
+        against the limit, as before."""
         self.keep_timers = True
         if self.wall is None or _TIMING[0] is not None:
             return
@@ -240,8 +244,7 @@ class _Runner(object):
             _signal(_SIGPROF, _on_alarm)
         self.ticking = True
         self.out = _TailBuffer(self.limit) if gated else None
-        usage = _getrusage(_RUSAGE_SELF)
-        self.cpu_used = usage.ru_utime + usage.ru_stime
+        self.cpu_used = _ptime()
         tick = max(0.001, min(self.timeout / 10.0, _TIMER_INTERVAL))
         wall_tick = max(0.001, min(self.wall / 10.0, _TIMER_INTERVAL))
         _STATE.fired = False
@@ -361,11 +364,7 @@ class _Runner(object):
             _settrace(None)
             _setprofile(None)
         if ticking:
-            usage = _getrusage(_RUSAGE_SELF)
-            c1 = usage.ru_utime + usage.ru_stime
-            rss = usage.ru_maxrss
-        else:
-            rss = None
+            c1 = _ptime()
         duration = (t1 - t0) if (t0 is not None and t1 is not None) else 0.0
         cpu = (c1 - c0) if (c0 is not None and c1 is not None) else 0.0
         if c1 is not None:
@@ -384,7 +383,8 @@ class _Runner(object):
             # Timing results travel in the output field (a test's own output is not kept
             # when timing): the loop count and the instructions of the whole loop.
             output = "codedpo-timing:" + json.dumps(timed)
-        return [None, status, duration, cpu, _getrusage(_RUSAGE_SELF).ru_maxrss if rss is None else rss,
+        # (Ticking: the peak RSS is filled in when the batch is written.)
+        return [None, status, duration, cpu, None if ticking else _getrusage(_RUSAGE_SELF).ru_maxrss,
                 output, error]
 
     def timed(self, code, namespace, timing):
@@ -818,6 +818,7 @@ def _run_tests(runner, tests, channel, progress, careful, leftovers, gated=False
             interrupted = True
         elif careful or channel.due():
             channel.flush()
+    channel.seal()     # (the reuse check that may follow resets the peak RSS)
     runner.end_batch()
     return not interrupted
 

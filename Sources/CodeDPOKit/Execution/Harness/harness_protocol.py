@@ -101,6 +101,14 @@ def _death_verdict(status, rusage, memory_mb, pipe_lost=False):
     return CRASH, "process exited with code %d during the test" % code
 
 
+def _format_record(record, max_rss_kb):
+    # Seconds to microseconds, as the worker passes them on (see _relay_as_is).
+    output, error = record[5], record[6]
+    return '[%d,"%s",%.6f,%.6f,%d,%s,%s]' % (
+        record[0], record[1], float(record[2]), float(record[3]), int(max_rss_kb),
+        _encode_ascii(output) if output else '""', "null" if error is None else _encode_ascii(error))
+
+
 class _Channel(object):
     """Child -> parent messages: JSON lines with the nonce.  The leading
     newline terminates any partial line untrusted code left in the pipe.
@@ -142,24 +150,36 @@ class _Channel(object):
     def add(self, record):
         """Keep one result: [index, status, duration, cpu, max_rss_kb,
         output, error], all made by the harness (so formatting it by hand
-        is safe, and much cheaper than the json module in a new process)."""
+        is safe, and much cheaper than the json module in a new process).
+        max_rss_kb None (a ticking batch, see _Runner.start_batch): the
+        process's peak RSS when the batch is written."""
         if not self.pending:
             self.since = _perf()
         output, error = record[5], record[6]
-        # Seconds to microseconds, as the worker passes them on (see _relay_as_is).
-        self.pending.append('[%d,"%s",%.6f,%.6f,%d,%s,%s]' % (
-            record[0], record[1], float(record[2]), float(record[3]), int(record[4]),
-            _encode_ascii(output) if output else '""', "null" if error is None else _encode_ascii(error)))
-        self.chars += len(output) + (len(error) if error else 0)
+        self.pending.append(record if record[4] is None else _format_record(record, record[4]))
+        if output or error:
+            self.chars += len(output) + (len(error) if error else 0)
 
     def due(self):
         return (len(self.pending) >= _BATCH_MAX or self.chars >= _BATCH_CHARS
                 or _perf() - self.since >= _BATCH_WINDOW)
 
+    def seal(self):
+        """Format the kept records still waiting for the peak RSS with the
+        peak now (before anything resets it, see _ReuseWatch.clean)."""
+        rss = None
+        records = self.pending
+        for at, record in enumerate(records):
+            if type(record) is list:
+                if rss is None:
+                    rss = _getrusage(_RUSAGE_SELF).ru_maxrss
+                records[at] = _format_record(record, rss)
+
     def flush(self, then=None):
         """Write the kept records, then the message `then` = (kind, fields)."""
         text = ""
         if self.pending:
+            self.seal()
             text = '\n{"n":"%s","t":"results","c":%r,"r":[%s]}\n' % (
                 self.nonce, _ptime(), ",".join(self.pending))
             self.pending = []
