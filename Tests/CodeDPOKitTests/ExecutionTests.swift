@@ -103,6 +103,23 @@ final class ExecutionTests: XCTestCase {
         XCTAssertEqual(harnessProcesses(), [], "no worker or child process may outlive the run")
     }
 
+    /// A loader that ends before the job's last test hands the rest back (requeue): the
+    /// Executor runs them as a new job, so every test still gets exactly one verdict.
+    func testTestsAfterATimeoutAreRunAgainAsANewJob() throws {
+        let tests = (0..<7).map { "assert f(\($0)) == \($0 % 3 == 1 ? -1 : $0 + 1)" }
+        let problemID = try problem("requeue", tests: tests)
+        // Loops on every third input; passes or fails the others.
+        let looping = try solution(problemID, "def f(x):\n    while x % 3 == 1:\n        pass\n    return x + 1\n")
+        let crashing = try solution(problemID, "import os\ndef f(x):\n    if x == 2:\n        os._exit(3)\n    return x + 1\n")
+        let plain = try solution(problemID, "def f(x):\n    return x + 1\n")
+        let report = try execute(settings(timeout: 0.2))
+        XCTAssertEqual(report.done, 21)
+        XCTAssertEqual(try statuses(looping), ["pass", "timeout", "pass", "pass", "timeout", "pass", "pass"])
+        XCTAssertEqual(try statuses(crashing), ["pass", "fail", "crash", "pass", "fail", "pass", "pass"])
+        XCTAssertEqual(try statuses(plain), ["pass", "fail", "pass", "pass", "fail", "pass", "pass"])
+        XCTAssertEqual(try db.int("SELECT count(*) FROM executions"), 21)
+    }
+
     func testNoProcessIsLeftBehindEvenWhenDetached() throws {
         let p = try problem("P/procs", tests: tests)
         // A grandchild made with raw libc calls (past the harness's guards), in its own session.

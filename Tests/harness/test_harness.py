@@ -239,6 +239,36 @@ class HarnessCase(object):
         self.assertIn("timed out", results[1]["error"])
         self.assertHealthy()
 
+    def requeue_job(self, job, tests):
+        """One job with "requeue": true; returns ({test id: status}, the ids requeued)."""
+        self.h.send({"type": "job", "job": job, "solution": SOLUTION, "requeue": True,
+                     "tests": [{"id": i, "code": code} for i, code in tests]})
+        statuses = {}
+        while True:
+            msg = self.h.recv(60)
+            self.assertEqual(msg.get("job"), job, msg)
+            if msg["type"] == "done":
+                return statuses, msg.get("requeue", [])
+            self.assertNotIn(msg["test"], statuses)
+            statuses[msg["test"]] = msg["status"]
+
+    def test_requeue_hands_back_the_tests_after_a_loader_ended(self):
+        self.restart(timeout=0.2)
+        loop = "while True:\n    pass"
+        tests = list(enumerate([GOOD, loop, GOOD2, loop, GOOD], 1))
+        statuses, requeued = self.requeue_job(1, tests)
+        if self.isolation == "fork":
+            # (A test's own process ends there, not the loader: nothing to hand back.)
+            self.assertEqual((statuses, requeued),
+                             ({1: "pass", 2: "timeout", 3: "pass", 4: "timeout", 5: "pass"}, []))
+            return
+        self.assertEqual((statuses, requeued), ({1: "pass", 2: "timeout"}, [3, 4, 5]))
+        statuses, requeued = self.requeue_job(2, tests[2:])
+        self.assertEqual((statuses, requeued), ({3: "pass", 4: "timeout"}, [5]))
+        statuses, requeued = self.requeue_job(3, tests[4:])
+        self.assertEqual((statuses, requeued), ({5: "pass"}, []))
+        self.assertHealthy()
+
     def test_swallowed_timer_is_killed(self):
         self.restart(timeout=0.3)
         code = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass"

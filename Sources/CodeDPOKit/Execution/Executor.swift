@@ -71,11 +71,23 @@ public final class Executor {
         let solutionID: Int64
         let code: String
         let tests: [(id: Int64, code: String)]
+
+        /// This job's tests in at most `parts` jobs of consecutive tests, sizes within one.
+        func split(into parts: Int) -> [Job] {
+            let count = min(max(1, parts), tests.count)
+            guard count > 1 else { return [self] }
+            return (0..<count).map { part in
+                let range = (tests.count * part / count)..<(tests.count * (part + 1) / count)
+                return Job(solutionID: solutionID, code: code, tests: Array(tests[range]))
+            }
+        }
     }
 
     struct JobResult {
         let solutionID: Int64
         let verdicts: [Verdict]
+        /// The job's tests a worker handed back (a loader ended early), queued again.
+        let requeued: Job?
     }
 
     let db: Database
@@ -206,10 +218,14 @@ public final class Executor {
             let thread = Thread {
                 defer { group.leave() }
                 while !stopFlag.isSet, let job = ready.pop() {
-                    let verdicts = worker.run(solution: job.code, tests: job.tests)
+                    // requeue: the tests after a timeout (or crash) come back as a new job, so
+                    // a solution that loops on every test keeps every worker busy, not one.
+                    let answer = worker.answer(solution: job.code, tests: job.tests, requeue: true)
                     // A job cut short by a stop has made-up crash verdicts: drop it whole.
                     if stopFlag.isSet { break }
-                    results.push(JobResult(solutionID: job.solutionID, verdicts: verdicts))
+                    let requeued = answer.requeued.isEmpty ? nil
+                        : Job(solutionID: job.solutionID, code: job.code, tests: answer.requeued)
+                    results.push(JobResult(solutionID: job.solutionID, verdicts: answer.verdicts, requeued: requeued))
                 }
                 worker.stop()
             }
@@ -331,6 +347,14 @@ public final class Executor {
                 pending.append(result)
                 pendingCount += result.verdicts.count
                 outstanding -= 1
+                if let again = result.requeued, !stopFlag.isSet {
+                    // In as many parts as there are workers: the tests of a solution that
+                    // loops on each of them then run on every worker at once.
+                    for part in again.split(into: workerCount) {
+                        ready.push(part)
+                        outstanding += 1
+                    }
+                }
                 if pendingCount >= options.batchSize || elapsed() - lastFlush > 1.0 { try flush() }
                 if !stopFlag.isSet { try refill() }
             case .timedOut:

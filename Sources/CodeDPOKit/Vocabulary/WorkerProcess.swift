@@ -155,7 +155,17 @@ final class WorkerProcess {
     /// Runs one solution against its tests: one verdict per test, always. A worker that
     /// dies mid-job is replaced; the tests it did not answer get `crash`.
     func run(solution: String, tests: [(id: Int64, code: String)], timing: JSON? = nil) -> [Verdict] {
+        answer(solution: solution, tests: tests, timing: timing).verdicts
+    }
+
+    /// The verdicts of one job; with `requeue`, the worker may hand back the tests that were
+    /// still waiting when a loader ended before the job's last test (a timeout, a crash):
+    /// they come back in `requeued`, without a verdict, for the caller to run as a new job.
+    func answer(solution: String, tests: [(id: Int64, code: String)], timing: JSON? = nil,
+                requeue: Bool = false) -> WorkerAnswer {
         var verdicts: [Int64: Verdict] = [:]
+        verdicts.reserveCapacity(tests.count)
+        var requeued: [Int64] = []
         let job = nextJob
         nextJob += 1
         var failure: String?
@@ -172,6 +182,7 @@ final class WorkerProcess {
                 })),
             ]
             if let timing { message.append(("timing", timing)) }
+            if requeue { message.append(("requeue", .bool(true))) }
             heldTests = [:]     // (until the job is answered: a worker that fails is restarted)
             try send(.object(message))
             func accept(_ record: ResultRecord) {
@@ -195,7 +206,14 @@ final class WorkerProcess {
                 }
                 guard let message = try? JSON.parse(line) else { continue }
                 let type = message["type"]?.stringValue
-                if type == "done" && message["job"]?.intValue == job { break }
+                if type == "done" && message["job"]?.intValue == job {
+                    // Handed back only if this job has the test and no verdict for it.
+                    let asked = Set(tests.map(\.id))
+                    requeued = (message["requeue"]?.arrayValue ?? []).compactMap(\.intValue)
+                        .filter { asked.contains($0) && verdicts[$0] == nil }
+                    requeued = Array(Set(requeued))
+                    break
+                }
                 // Result records come several a line: [test, status, duration, cpu, max_rss_kb, output, error].
                 guard type == "results", message["job"]?.intValue == job, let records = message["r"]?.arrayValue else { continue }
                 for record in records {
@@ -206,7 +224,8 @@ final class WorkerProcess {
                                         output: fields[5].stringValue ?? "", error: fields[6].stringValue))
                 }
             }
-            if verdicts.count < tests.count {
+            if verdicts.count + requeued.count < tests.count {
+                requeued = []
                 failure = "the worker stopped before answering every test"
             } else {
                 heldTests = Dictionary(tests.map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
@@ -221,8 +240,17 @@ final class WorkerProcess {
                 verdicts[test.id] = Verdict(testID: test.id, status: "crash", error: "harness: \(detail)")
             }
         }
-        return tests.compactMap { verdicts[$0.id] }
+        let handedBack = Set(requeued)
+        return WorkerAnswer(verdicts: tests.compactMap { verdicts[$0.id] },
+                            requeued: tests.filter { handedBack.contains($0.id) })
     }
+}
+
+/// What a worker answered for one job: a verdict for each test, or the test handed back
+/// (see WorkerProcess.answer).
+struct WorkerAnswer {
+    var verdicts: [Verdict]
+    var requeued: [(id: Int64, code: String)]
 }
 
 /// Lines from a file descriptor, with its own buffer (Foundation's FileHandle has no

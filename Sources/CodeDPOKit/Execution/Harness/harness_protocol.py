@@ -14,12 +14,16 @@ Swift -> worker: {"type":"job","job":17,"solution":"...",
                   "tests":[{"id":5,"code":"assert f(1) == 2"}, {"id":6}, ...]}
   A test without "code" is one of the previous job's tests (same id, same
   code): the worker keeps the last job's tests; an id it does not hold is
-  answered with error "test has no code string".
+  answered with error "test has no code string".  "requeue":true (optional):
+  when a loader ends before the job's last test (timeout, memory, crash,
+  leftover), the tests still without a verdict are not run in a fresh loader
+  but named in the job's "done" message, for the Swift side to queue again.
 worker -> Swift, result records in "results" lines (several records a
 line; exactly one record per distinct test id, in any order):
   {"type":"results","job":17,"r":[[5,S,duration_secs,cpu_secs,max_rss_kb,
    "<output tail, <= output_limit UTF-8 bytes>","error..."|null], ...]}
-  then {"type":"done","job":17}.
+  then {"type":"done","job":17}, or {"type":"done","job":17,"requeue":[6, 9]}
+  (requeue jobs only: these tests got no verdict and no record).
   S is pass | fail | error | timeout | memory | crash | load_error.
 Swift -> worker: {"type":"exit"} or EOF: clean up, exit 0.
 A malformed line gets {"type":"error","job":<id or null>,"error":"..."}

@@ -373,6 +373,14 @@ class Worker(object):
         raw_tests = msg.get("tests")
         timing = msg.get("timing")
         _TIMING[0] = timing if type(timing) is dict else None
+        # requeue: when a loader ends before the job's last test (a timeout, a
+        # memory error, a crash, something left running), answer "done" with the
+        # tests still without a verdict rather than fork a fresh loader for them:
+        # the Swift side queues them again, so the tests of a solution that loops
+        # on every test spread over all workers instead of running one after
+        # another (each such test uses its whole CPU limit).
+        requeue = msg.get("requeue") is True and _TIMING[0] is None
+        requeued = []
         if type(solution) is not str or type(raw_tests) is not list:
             self.emit({"type": "error", "job": job,
                        "error": "a job needs \"solution\" (string) and \"tests\" (list)"})
@@ -414,6 +422,11 @@ class Worker(object):
                 remaining, careful = tests, False
                 while remaining:
                     if loader is None:   # after a crash, timeout, restart: a fresh one
+                        if requeue and not careful and len(remaining) < len(tests):
+                            # (At least one test got its verdict here: progress. A
+                            # careful rerun stays in this job, see run_loader.)
+                            requeued = [test[0] for test in remaining]
+                            break
                         loader = self.fork_loader(tmpdir, (solution, remaining, careful))
                     remaining, careful = self.run_loader(job, loader, remaining, careful)
                     if loader.kept:
@@ -430,7 +443,10 @@ class Worker(object):
             self.sweep()
             if tmpdir is not None and kept is None:
                 self.done_with_dir(tmpdir)
-        self.emit({"type": "done", "job": job})
+        if requeued:
+            self.emit({"type": "done", "job": job, "requeue": requeued})
+        else:
+            self.emit({"type": "done", "job": job})
 
     def prepare_solution(self, source, tests):
         """((source, code or None), again): the solution as the loader gets
