@@ -211,46 +211,83 @@ def _no_args():
                          kw_defaults=[], kwarg=None, defaults=[])
 
 
-class _CompareRewriter(ast.NodeTransformer):
-    def __init__(self, lazy):
-        self.lazy = lazy
-
-    def visit_Compare(self, node):
-        top = getattr(node, "_codedpo_top", False)
-        self.generic_visit(node)
-        ops = [type(o).__name__ for o in node.ops]
-        if len(ops) == 1:
-            call = ast.Call(func=ast.Name(id="__codedpo_cmp__", ctx=ast.Load()),
-                            args=[node.left, ast.Constant(value=ops[0]),
-                                  node.comparators[0], ast.Constant(value=top)],
-                            keywords=[])
-        else:
-            rest = [ast.Lambda(args=_no_args(), body=c) if self.lazy else c
-                    for c in node.comparators[1:]]
-            call = ast.Call(func=ast.Name(id="__codedpo_chain__", ctx=ast.Load()),
-                            args=[node.left,
-                                  ast.Tuple(elts=[ast.Constant(value=o) for o in ops], ctx=ast.Load()),
-                                  node.comparators[0],
-                                  ast.Tuple(elts=rest, ctx=ast.Load()),
-                                  ast.Constant(value=self.lazy), ast.Constant(value=top)],
-                            keywords=[])
-        return ast.copy_location(call, node)
+def _at(node, where):
+    """`node` with the source position of `where` (compile() needs one on
+    every new expression node; ast.fix_missing_locations would walk the whole
+    tree for it)."""
+    node.lineno = where.lineno
+    node.col_offset = where.col_offset
+    node.end_lineno = getattr(where, "end_lineno", None)
+    node.end_col_offset = getattr(where, "end_col_offset", None)
+    return node
 
 
-class _AssertRewriter(ast.NodeTransformer):
-    def __init__(self, lazy):
-        self.lazy = lazy
+def _compare_call(node, lazy, top):
+    """The call of _compare / _compare_chain replacing Compare `node` (its
+    operands already rewritten)."""
+    ops = [type(o).__name__ for o in node.ops]
+    if len(ops) == 1:
+        args = [node.left, _at(ast.Constant(value=ops[0]), node),
+                node.comparators[0], _at(ast.Constant(value=top), node)]
+        name = "__codedpo_cmp__"
+    else:
+        rest = [_at(ast.Lambda(args=_no_args(), body=c), node) if lazy else c
+                for c in node.comparators[1:]]
+        args = [node.left,
+                _at(ast.Tuple(elts=[_at(ast.Constant(value=o), node) for o in ops], ctx=ast.Load()), node),
+                node.comparators[0],
+                _at(ast.Tuple(elts=rest, ctx=ast.Load()), node),
+                _at(ast.Constant(value=lazy), node), _at(ast.Constant(value=top), node)]
+        name = "__codedpo_chain__"
+    return _at(ast.Call(func=_at(ast.Name(id=name, ctx=ast.Load()), node), args=args, keywords=[]), node)
 
-    def visit_Assert(self, node):
-        if isinstance(node.test, ast.Compare):
-            node.test._codedpo_top = True
-            if node.msg is None:
-                # Evaluated only when the assert fails, right after the
-                # comparison recorded its operands.
-                node.msg = ast.Call(func=ast.Name(id="__codedpo_why__", ctx=ast.Load()),
-                                    args=[], keywords=[])
-        node.test = _CompareRewriter(self.lazy).visit(node.test)
+
+# Nodes that hold no expression to rewrite: skipped without a look inside.
+_LEAF_NODES = (ast.Constant, ast.Name, ast.expr_context, ast.operator, ast.unaryop, ast.boolop,
+               ast.cmpop, ast.alias)
+
+
+def _rewrite_compares(node, lazy, top=False):
+    """`node` with every comparison inside it (depth first, the operands
+    before the comparison holding them) replaced by a trusted-compare call;
+    top: `node` is the test of an assert (its failure records the operands)."""
+    if isinstance(node, _LEAF_NODES):
         return node
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if isinstance(item, ast.AST):
+                    value[i] = _rewrite_compares(item, lazy)
+        elif isinstance(value, ast.AST):
+            setattr(node, field, _rewrite_compares(value, lazy))
+    if type(node) is ast.Compare:
+        return _compare_call(node, lazy, top)
+    return node
+
+
+def _rewrite_asserts(node, lazy):
+    """Every assert statement in `node` (a module, or any statement inside
+    it): its comparisons go through the trusted compare, and one without a
+    message of its own says what was compared when it fails."""
+    if isinstance(node, _LEAF_NODES) or isinstance(node, ast.expr):
+        return     # (an assert is a statement: none inside an expression)
+    if type(node) is ast.Assert:
+        if type(node.test) is ast.Compare and node.msg is None:
+            # Evaluated only when the assert fails, right after the
+            # comparison recorded its operands.
+            node.msg = _at(ast.Call(func=_at(ast.Name(id="__codedpo_why__", ctx=ast.Load()), node),
+                                    args=[], keywords=[]), node)
+        node.test = _rewrite_compares(node.test, lazy, top=type(node.test) is ast.Compare)
+        return
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    _rewrite_asserts(item, lazy)
+        elif isinstance(value, ast.AST):
+            _rewrite_asserts(value, lazy)
 
 
 def _compile_test(source):
@@ -263,7 +300,7 @@ def _compile_test(source):
             tree = ast.parse(source, _TEST_FILE, "exec")
         except SyntaxError:
             break
-        tree = ast.fix_missing_locations(_AssertRewriter(lazy).visit(tree))
+        _rewrite_asserts(tree, lazy)
         try:
             return _compile(tree, _TEST_FILE, "exec", dont_inherit=True)
         except SyntaxError:

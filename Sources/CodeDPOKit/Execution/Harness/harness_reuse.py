@@ -194,7 +194,7 @@ class _ReuseGate(object):
         # adds M to sys.modules, which the runtime check sees (that loader then ends
         # as before).  Relative and star imports still fail.
         import_only, used = set(), set()
-        for node in ast.walk(tree):
+        for node in _gate_nodes(tree):
             kind = type(node)
             if kind is ast.Name:
                 name = node.id
@@ -229,6 +229,29 @@ class _ReuseGate(object):
             elif kind is ast.alias or kind is ast.keyword or kind is ast.arg:
                 continue
         return not (import_only & used)
+
+
+# Nodes the gate never needs to look at (or inside): contexts, operators, constants.
+_GATE_SKIP = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Constant)
+
+
+def _gate_nodes(tree):
+    """Every node of `tree` but _GATE_SKIP ones, in no particular order (what
+    ast.walk yields, without its per-node generator calls: the gate runs on
+    every distinct test of a run)."""
+    stack = [tree]
+    pop, push, skip, node_type = stack.pop, stack.append, _GATE_SKIP, ast.AST
+    while stack:
+        node = pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type) and not isinstance(item, skip):
+                        push(item)
+            elif isinstance(value, node_type) and not isinstance(value, skip):
+                push(value)
 
 
 _value_of = operator.attrgetter("value")
