@@ -136,6 +136,22 @@ class GateTests(unittest.TestCase):
     def setUpClass(cls):
         cls.gate = _ReuseGate()
 
+    def test_tests_judged_from_the_code_caches_tree_get_the_same_verdict(self):
+        # The worker's code cache shows the gate each new test's syntax tree before the
+        # assert rewrite (one parse a test, not two): same verdicts, judged there.
+        from harness_compare import _CodeCache
+        fresh, shared = _ReuseGate(), _ReuseGate()
+        cache = _CodeCache()
+        cache.parsed = shared.seen
+        sources = ["assert f(1) == 2", "assert 1 < f(x) < 3", "import unittest\nassert f(1) == 1",
+                   "import os\nassert os.getcwd()", "assert f.__class__ is int", "x = eval('1')\nassert x",
+                   "assert _____._____ == ___", "assert f('\\d') == 1", "for i in range(3):\n    assert f(i)"]
+        for source in sources:
+            cache.get(source)
+            self.assertIn(source, shared.cache, "judged from the cache's tree: " + source)
+            self.assertEqual(shared.ok(source), fresh.ok(source), source)
+        self.assertEqual([fresh.ok(s) for s in sources], [True, True, True, False, False, False, True, True, True])
+
     def test_plain_solutions_pass(self):
         for source in ("from typing import List\nimport math\n\ndef f(x: List[int]) -> float:\n"
                        "    return math.sqrt(sum(x))\n",

@@ -290,16 +290,19 @@ def _rewrite_asserts(node, lazy):
             _rewrite_asserts(value, lazy)
 
 
-def _compile_test(source):
+def _compile_test(source, parsed=None):
     """Compile a test with its assert comparisons routed through _compare.
     Lazy thunks keep chained comparisons short-circuiting; where a lambda is
     not allowed (await, ...) fall back to eager operands; a test that does
-    not compile at all reports the original SyntaxError."""
+    not compile at all reports the original SyntaxError.  parsed(tree), if
+    given, sees the syntax tree as parsed, before the rewrite."""
     for lazy in (True, False):
         try:
             tree = ast.parse(source, _TEST_FILE, "exec")
         except SyntaxError:
             break
+        if parsed is not None and lazy:
+            parsed(tree)
         _rewrite_asserts(tree, lazy)
         try:
             return _compile(tree, _TEST_FILE, "exec", dont_inherit=True)
@@ -339,6 +342,13 @@ class _CodeCache(object):
     def __init__(self):
         self.codes = {}       # source -> (code or None, serial)
         self.serial = 0       # entries are numbered as they are made
+        # parsed(source, tree): shown every new test's syntax tree before the rewrite
+        # (the worker's reuse gate judges it there instead of parsing it again).
+        self.parsed = None
+
+    def _compile(self, source):
+        parsed = self.parsed
+        return _compile_test(source, None if parsed is None else (lambda tree: parsed(source, tree)))
 
     def get(self, source):
         """(code or None, serial) for a test's source."""
@@ -346,7 +356,7 @@ class _CodeCache(object):
         entry = codes.pop(source, None)
         if entry is None:
             self.serial += 1
-            entry = (_compile_quietly(_compile_test, source, self.MAX_SOURCE), self.serial)
+            entry = (_compile_quietly(self._compile, source, self.MAX_SOURCE), self.serial)
             if len(codes) >= self.MAX_ENTRIES:
                 del codes[next(iter(codes))]     # least recently used
         codes[source] = entry

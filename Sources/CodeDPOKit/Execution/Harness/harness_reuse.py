@@ -170,10 +170,20 @@ class _ReuseGate(object):
         result = self.cache.get(source)
         if result is None:
             result = self._check(source)
-            if len(self.cache) >= self.MAX_ENTRIES:
-                self.cache.clear()
-            self.cache[source] = result
+            self._keep(source, result)
         return result
+
+    def _keep(self, source, result):
+        if len(self.cache) >= self.MAX_ENTRIES:
+            self.cache.clear()
+        self.cache[source] = result
+
+    def seen(self, source, tree):
+        """Judge a test from the syntax tree the worker's code cache parsed
+        for it (_CodeCache.parsed): the same verdict as ok(source), one parse
+        fewer."""
+        if type(source) is str and source not in self.cache:
+            self._keep(source, self._check_tree(tree))
 
     def _check(self, source):
         if type(source) is not str:
@@ -186,6 +196,9 @@ class _ReuseGate(object):
             return True       # never runs: the loader's compile fails the same way
         except BaseException:
             return False
+        return self._check_tree(tree)
+
+    def _check_tree(self, tree):
         modules, denied_attrs = self.modules, self.denied_attrs
         # `import M` (or `from M import x`) of a module off the list passes when the
         # names it binds are never used (LLM tests often end in a stray `import

@@ -319,6 +319,7 @@ class Worker(object):
             try:
                 self.gate = _ReuseGate()
                 _REUSE_WATCH[0] = _ReuseWatch(self.gate)
+                self.codes.parsed = self.gate.seen
             except Exception as exc:
                 self.gate = None
                 self.diag("loader reuse off: %s" % _describe(exc))
