@@ -165,7 +165,7 @@ final class WorkerProcess {
                 requeue: Bool = false) -> WorkerAnswer {
         var verdicts: [Int64: Verdict] = [:]
         verdicts.reserveCapacity(tests.count)
-        var requeued: [Int64] = []
+        var requeued = Set<Int64>()
         let job = nextJob
         nextJob += 1
         var failure: String?
@@ -207,11 +207,9 @@ final class WorkerProcess {
                 guard let message = try? JSON.parse(line) else { continue }
                 let type = message["type"]?.stringValue
                 if type == "done" && message["job"]?.intValue == job {
-                    // Handed back only if this job has the test and no verdict for it.
-                    let asked = Set(tests.map(\.id))
-                    requeued = (message["requeue"]?.arrayValue ?? []).compactMap(\.intValue)
-                        .filter { asked.contains($0) && verdicts[$0] == nil }
-                    requeued = Array(Set(requeued))
+                    // (Only a test of this job without a verdict counts as handed back: see below.)
+                    requeued = Set((message["requeue"]?.arrayValue ?? []).compactMap(\.intValue))
+                        .filter { verdicts[$0] == nil }
                     break
                 }
                 // Result records come several a line: [test, status, duration, cpu, max_rss_kb, output, error].
@@ -224,7 +222,9 @@ final class WorkerProcess {
                                         output: fields[5].stringValue ?? "", error: fields[6].stringValue))
                 }
             }
-            if verdicts.count + requeued.count < tests.count {
+            // Every test of the job has a verdict or was handed back (ids the job did not send
+            // count for neither).
+            if !tests.allSatisfy({ verdicts[$0.id] != nil || requeued.contains($0.id) }) {
                 requeued = []
                 failure = "the worker stopped before answering every test"
             } else {
@@ -240,9 +240,8 @@ final class WorkerProcess {
                 verdicts[test.id] = Verdict(testID: test.id, status: "crash", error: "harness: \(detail)")
             }
         }
-        let handedBack = Set(requeued)
         return WorkerAnswer(verdicts: tests.compactMap { verdicts[$0.id] },
-                            requeued: tests.filter { handedBack.contains($0.id) })
+                            requeued: tests.filter { requeued.contains($0.id) })
     }
 }
 

@@ -284,6 +284,10 @@ _mro_of = type.__dict__["__mro__"].__get__
 _dict_of = type.__dict__["__dict__"].__get__
 _name_of = type.__dict__["__name__"].__get__
 
+# Syntax-tree nodes with no expression or statement inside (contexts, operators,
+# constants): the assert rewrite and the reuse gate never look into them.
+_AST_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Constant)
+
 PASS, FAIL, ERROR, TIMEOUT, MEMORY, CRASH, LOAD_ERROR = (
     "pass", "fail", "error", "timeout", "memory", "crash", "load_error")
 _CHILD_STATUSES = frozenset((PASS, FAIL, ERROR, TIMEOUT, MEMORY, CRASH))

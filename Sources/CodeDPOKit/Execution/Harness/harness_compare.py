@@ -243,8 +243,7 @@ def _compare_call(node, lazy, top):
 
 
 # Nodes that hold no expression to rewrite: skipped without a look inside.
-_LEAF_NODES = (ast.Constant, ast.Name, ast.expr_context, ast.operator, ast.unaryop, ast.boolop,
-               ast.cmpop, ast.alias)
+_LEAF_NODES = _AST_LEAVES + (ast.Name, ast.alias)
 
 
 def _rewrite_compares(node, lazy, top=False):

@@ -244,16 +244,12 @@ class _ReuseGate(object):
         return not (import_only & used)
 
 
-# Nodes the gate never needs to look at (or inside): contexts, operators, constants.
-_GATE_SKIP = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Constant)
-
-
 def _gate_nodes(tree):
-    """Every node of `tree` but _GATE_SKIP ones, in no particular order (what
+    """Every node of `tree` but _AST_LEAVES, in no particular order (what
     ast.walk yields, without its per-node generator calls: the gate runs on
     every distinct test of a run)."""
     stack = [tree]
-    pop, push, skip, node_type = stack.pop, stack.append, _GATE_SKIP, ast.AST
+    pop, push, skip, node_type = stack.pop, stack.append, _AST_LEAVES, ast.AST
     while stack:
         node = pop()
         yield node
