@@ -167,6 +167,14 @@ def _remove_tree(path):
 
 _MISSING = object()
 
+# The verdicts of a job reach the Swift side in one write, with its "done"
+# (emit): each write wakes the reader on the other end, and the Swift side
+# takes a job's verdicts only when it is done anyway.  A job longer than this
+# (the Swift side sends at most 256 tests a job) is written in parts.  A
+# worker that dies mid-job (a harness bug: it runs no untrusted code) loses
+# the verdicts it held: the Swift side gives those tests `crash`.
+_RESULTS_PER_WRITE = 512
+
 
 def _relay_as_is(record, test_id, output_limit, keep, reported):
     """The fast path of relaying a loader's result record (most of the
@@ -782,14 +790,14 @@ class Worker(object):
                 exited = True
                 drain(1024)   # verdicts written just before the exit still count
                 # A child of a test may hold the write end: do not wait for EOF.
-            self.flush()
+            if len(self.results) >= _RESULTS_PER_WRITE:
+                self.flush()
 
         if again and (finished or load_reported) and loader.job_fd is not None \
                 and not (violation or timed_out or exited or eof):
             # The job was reusable (the worker's gate) and the loader found
             # itself as before it (harness_reuse): it waits for the next job.
             loader.kept = True
-            self.flush()
             return [], careful
         if eof and not exited:
             # A test that closed fd 3 normally makes the loader exit (code 75)
@@ -827,13 +835,10 @@ class Worker(object):
                 for test in tests:
                     self.emit_result(job, test[0], LOAD_ERROR, error=error,
                                      duration=now - last_event)
-            self.flush()
             return [], careful
         if finished or index >= n_tests:
-            self.flush()
             return [], careful
         if restart and not violation:
-            self.flush()
             return tests[index:], careful
         # The loader died, hung or broke protocol with tests [index:] still
         # without a verdict.  The test it was running takes the verdict; the
@@ -861,12 +866,10 @@ class Worker(object):
                 # A test closed or replaced the result pipe somewhere in the
                 # batch (the loader could not report, or wrote elsewhere and
                 # exited): run those tests again, reporting each at once.
-                self.flush()
                 return tests[index:], True
         self.emit_result(job, tests[blamed][0], verdict[0], duration=now - started_at,
                          cpu=usage.ru_utime + usage.ru_stime - cpu_at,
                          max_rss_kb=usage.ru_maxrss, error=verdict[1])
-        self.flush()
         return tests[index:blamed] + tests[blamed + 1:], careful
 
     # -- no process left behind ------------------------------------------
