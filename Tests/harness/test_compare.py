@@ -113,13 +113,33 @@ class CompareTests(unittest.TestCase):
         finally:
             compare._MAX_ITEMS = saved
 
+    def test_equality_of_plain_values_is_what_python_says_and_records_the_failure(self):
+        # (== between exact builtin scalars or flat lists/tuples of them takes a fast path.)
+        pairs = [(1, 1), (1, 1.0), (True, 1), (2, 3), ("a", "a"), ("a", b"a"), (None, None), (None, []),
+                 ([1, 2], [1, 2]), ([1, 2], [1, 3]), ([1, 2], (1, 2)), ((1, "x"), (1, "x")), ([], []),
+                 ([1, [2]], [1, [2]]), ([1, [2]], [1, [3]]), ({1: 2}, {1: 2}), (float("nan"), float("nan")),
+                 (int, int), (int, str)]
+        for left, right in pairs:
+            common._STATE.last_fail = "unset"
+            result = compare._compare(left, "Eq", right, True)
+            self.assertIs(result, left == right, (left, right))
+            self.assertEqual(common._STATE.last_fail, None if result else (left, "Eq", right), (left, right))
+            common._STATE.last_fail = "unset"
+            self.assertIs(compare._compare(left, "Eq", right), left == right)
+            self.assertEqual(common._STATE.last_fail, "unset", "only a top-level comparison records its operands")
+        self.assertIn("AlwaysEqual", self.refused([1, AlwaysEqual()], "Eq", [1, 2]))
+        self.assertIn("LyingInt", self.refused(3, "Eq", LyingInt(3)))
+
     def test_failure_message_values_read_as_reprlib_shows_them(self):
         # _safe_repr's fast paths must give reprlib's text exactly.
         values = [0, -7, 10 ** 59, 10 ** 60, 10 ** 100, 1.5, float("inf"), 1e300, True, None, "",
                   "a'b\"c", "x" * 57, "x" * 58, "x" * 59, "x" * 100, "\u00e9\n" * 20,
                   [], (), [1], (1,), ("a",), [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7], (1, 2, 3, 4, 5, 6, 7),
                   [10 ** 70, 1], ["x" * 100], [1, [2, 3]], [1, (2,)], [None, True, 2.0, "s"], {1: 2}, {1, 2},
-                  [Point()], (LyingInt(3),), list(range(100)), tuple("abcdefgh")]
+                  [Point()], (LyingInt(3),), list(range(100)), tuple("abcdefgh"),
+                  ["x" * 56], ["x" * 57], ["x" * 58], ("x" * 55,), ("x" * 56,), ("x" * 57,),
+                  ["a" * 25, "b" * 25], ["a" * 26, "b" * 26], [1.5, None, False, "q", 10 ** 40, -3],
+                  [10 ** 59], [10 ** 60], (10 ** 60,), [-(10 ** 59)]]
         for value in values:
             self.assertEqual(compare._safe_repr(value), compare._repr.repr(value), repr(value)[:80])
 

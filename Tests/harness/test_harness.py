@@ -721,6 +721,28 @@ class HarnessCase(object):
             self.assertEqual(self.statuses(results), ["pass", "pass", "error", "pass", "fail", "pass"])
         self.assertHealthy()
 
+    def test_a_record_for_another_test_is_not_taken(self):
+        # Records name the test they are for (its id), in the order the tests
+        # were sent.  A test that reaches the loader's channel and writes a
+        # record for the job's next test (id 2) while it runs itself (id 1):
+        # out of sequence, a protocol violation -- the loader is ended, the
+        # test running gets crash, the forged pass counts for nothing, and the
+        # rest run in a fresh loader.
+        forge = ("import sys\n"
+                 "fr = sys._getframe()\n"
+                 "while fr is not None and 'channel' not in fr.f_locals:\n"
+                 "    fr = fr.f_back\n"
+                 "ch = fr.f_locals['channel']\n"
+                 "ch.write('\\n{\"n\":\"%s\",\"t\":\"results\",\"c\":0.0,"
+                 "\"r\":[[2,\"pass\",0.000001,0.000001,1,\"\",null]]}\\n' % ch.nonce)\n")
+        results = self.h.run(SOLUTION, [forge + "assert f(1) == 2", "assert f(1) == 3", GOOD])
+        self.assertEqual(self.statuses(results), ["crash", "fail", "pass"])
+        if self.isolation == "namespace":
+            self.assertIn("out-of-sequence", results[0]["error"])
+        else:   # the test's own process has no channel: its write fails, it exits
+            self.assertIn("pipe", results[0]["error"])
+        self.assertHealthy()
+
     def test_modules_imported_by_tests_are_guarded(self):
         results = self.h.run(SOLUTION, [
             "import subprocess\nsubprocess.run(['true'])",

@@ -120,6 +120,21 @@ def _refuse(reason):
 
 def _compare(left, op, right, top=False):
     """Replacement for one comparison inside an assert."""
+    if op == "Eq":
+        # Fast path (most comparisons of generated tests): `==` between exact
+        # builtin scalars or flat lists/tuples of them, which _check_trusted
+        # passes at once and whose == always gives a bool -- the general path
+        # below without its calls and checks.
+        tl = type(left)
+        tr = type(right)
+        if (tl in _SCALAR_TYPES or ((tl is list or tl is tuple) and len(left) <= _MAX_ITEMS
+                                    and _SCALAR_TYPES.issuperset(map(type, left)))) \
+                and (tr in _SCALAR_TYPES or ((tr is list or tr is tuple) and len(right) <= _MAX_ITEMS
+                                             and _SCALAR_TYPES.issuperset(map(type, right)))):
+            result = left == right
+            if top:
+                _STATE.last_fail = None if result else (left, op, right)
+            return result
     func = _OPERATORS[op][0]
     if op == "Is" or op == "IsNot":
         result = func(left, right)
@@ -174,6 +189,12 @@ def _safe_repr(value):
         if len(text) <= 60:
             return text
     elif t is list or t is tuple:
+        if len(value) <= 6 and _PLAIN_REPR.issuperset(map(type, value)):
+            # Each item's repr is at most the whole one's minus its brackets:
+            # within 60, the pieces below would make this very text.
+            text = repr(value)
+            if len(text) <= 62:
+                return text
         pieces = []
         for item in itertools.islice(value, 6):
             if type(item) not in _PLAIN_REPR:

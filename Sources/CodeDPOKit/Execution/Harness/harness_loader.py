@@ -728,7 +728,7 @@ def _receive_job():
     codes = _CODE_CACHE.codes
     tests = []
     held = {}
-    for source, code in items:
+    for test_id, source, code in items:
         if code is not None:
             code = held[source] = _marshal_loads(code)
         else:
@@ -737,7 +737,7 @@ def _receive_job():
                 code = _HELD.get(source)
                 if code is not None:
                     held[source] = code
-        tests.append((None, source, code))
+        tests.append((test_id, source, code))
     # A kept loader runs the next solution of the same problem: the tests it
     # was sent compiled come again, by source only (Worker.send_job).  (A test
     # missing here is compiled from its source, under its timer: slower, same verdict.)
@@ -804,7 +804,7 @@ def _run_tests(runner, tests, channel, progress, careful, leftovers, gated=False
         source, code = test[1], test[2]
         mark(index, runner.cpu_used)
         record = run(source, True, code)
-        record[0] = index
+        record[0] = test[0]
         # Careful: a test that closed or replaced fd 3 ends the loader here,
         # so the crash is charged to it.
         if careful and _pipe_identity(_RESULT_FD) != pipe:
@@ -872,7 +872,7 @@ def _run_forked(cfg, runner, tests, channel, nonce, progress):
                     _disarm()
             except BaseException as exc:
                 status, error = _classify(exc, timeout)
-                channel.add([index, status, 0.0, 0.0, 0, "", error])
+                channel.add([test[0], status, 0.0, 0.0, 0, "", error])
                 channel.flush()
                 continue
         rfd, wfd = _pipe()
@@ -921,11 +921,11 @@ def _run_forked(cfg, runner, tests, channel, nonce, progress):
                 verdict = (TIMEOUT, "timed out after %gs (killed: the test did not yield to the timer)" % timeout)
             else:
                 verdict = _death_verdict(status, usage, cfg["memory_mb"], pipe_lost)
-            record = [index, verdict[0], _perf() - start, usage.ru_utime + usage.ru_stime,
+            record = [test[0], verdict[0], _perf() - start, usage.ru_utime + usage.ru_stime,
                       usage.ru_maxrss, "", verdict[1]]
         else:
             record = [result.get(k) for k in _RECORD_FIELDS]
-            record[0] = index
+            record[0] = test[0]
         # One test a message, as before batching: the worker's stray sweep
         # follows every fork-mode verdict.
         channel.add(record)

@@ -106,10 +106,12 @@ def _death_verdict(status, rusage, memory_mb, pipe_lost=False):
 
 
 def _format_record(record, max_rss_kb):
-    # Seconds to microseconds, as the worker passes them on (see _relay_as_is).
-    output, error = record[5], record[6]
-    return '[%d,"%s",%.6f,%.6f,%d,%s,%s]' % (
-        record[0], record[1], float(record[2]), float(record[3]), int(max_rss_kb),
+    # Seconds to microseconds, as the worker passes them on (see _plain_record).  The test
+    # is named by the id the worker gave it (an int from the Swift side; a str is allowed).
+    test_id, output, error = record[0], record[5], record[6]
+    return '[%s,"%s",%.6f,%.6f,%d,%s,%s]' % (
+        "%d" % test_id if type(test_id) is int else _encode_ascii(str(test_id)),
+        record[1], float(record[2]), float(record[3]), int(max_rss_kb),
         _encode_ascii(output) if output else '""', "null" if error is None else _encode_ascii(error))
 
 

@@ -176,26 +176,44 @@ _MISSING = object()
 _RESULTS_PER_WRITE = 512
 
 
-def _relay_as_is(record, test_id, output_limit, keep, reported):
-    """The fast path of relaying a loader's result record (most of the
-    worker's per-test work): when every field is already what emit_result
-    would make of it -- seconds as finite non-negative floats (the loader
-    rounds them to microseconds), an int max_rss_kb, ASCII output within
-    the limit (so its UTF-8 bytes are its characters and it holds no lone
-    surrogate), an ASCII error within the error limit or None -- the record
-    itself, its index replaced by the test id, is kept for the "results"
-    line.  False: nothing kept, emit_result checks and fixes each field."""
-    _i, _status, duration, cpu, rss, output, error = record
-    if type(duration) is float and 0.0 <= duration < 1e15 and type(cpu) is float \
-            and 0.0 <= cpu < 1e15 and type(rss) is int and 0 <= rss < 1 << 53 \
-            and type(output) is str and len(output) <= output_limit and output.isascii() \
+def _plain_record(record, output_limit):
+    """Whether a loader's result record (its id and status checked already)
+    is what emit_result would make of it: seconds as finite non-negative
+    floats (the loader rounds them to microseconds), an int max_rss_kb, ASCII
+    output within the limit (so its UTF-8 bytes are its characters and it
+    holds no lone surrogate), an ASCII error within the error limit or None.
+    Such a record is relayed as it is (most of the worker's per-test work);
+    any other goes through emit_result, which checks and fixes each field."""
+    _id, _status, duration, cpu, rss, output, error = record
+    return (type(duration) is float and 0.0 <= duration < 1e15 and type(cpu) is float
+            and 0.0 <= cpu < 1e15 and type(rss) is int and 0 <= rss < 1 << 53
+            and type(output) is str and len(output) <= output_limit and output.isascii()
             and (error is None or (type(error) is str and len(error) <= _MAX_ERROR_CHARS
-                                   and error.isascii())):
-        reported.add(test_id)
-        record[0] = test_id
-        keep(record)
-        return True
-    return False
+                                   and error.isascii())))
+
+
+def _parse_results(line, start):
+    """(cpu, records, raw) of a loader's "results" line that begins with the
+    header it writes, `{"n":"<nonce>","t":"results","c":` (checked by the
+    caller; `start` is its length), then the CPU time and `,"r":[...]}`; None
+    for any other line (read then as a general message).  `raw` is the text
+    of the records array and `records` is what that very text decodes to, so
+    when every record checks out the text itself can go to the Swift side:
+    what it reads is what was checked."""
+    if not line.endswith(b"]}"):
+        return None
+    at = line.find(b',"r":[', start)
+    if at < 0:
+        return None
+    try:
+        cpu = float(line[start:at])
+        raw = line[at + 5:-1].decode("ascii")
+        records = _json_decode(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if type(records) is not list:
+        return None
+    return cpu, records, raw
 
 
 class _Loader(object):
@@ -248,6 +266,8 @@ class Worker(object):
         self.out = sys.stdout.buffer
         self.lines = []         # lines not yet written to stdout
         self.results = []       # result records of the current job not yet in a line
+        self.raw_results = []   # records arrays of the current job relayed as the loader wrote them
+        self.held_records = 0   # records in raw_results
         self.subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
         # Non-dumpable: for a non-root uid, /proc/<worker>/fd becomes
         # unreadable to children, so they cannot reopen our stdin/stdout.
@@ -292,6 +312,10 @@ class Worker(object):
     def close_results(self):
         """The kept result records as one "results" line (encoded in C: the
         per-record cost of relaying is most of the worker's per-test work)."""
+        for raw in self.raw_results:
+            self.lines.append('{"type":"results","job":%s,"r":%s}\n' % (self.job_json, raw))
+        self.raw_results = []
+        self.held_records = 0
         if self.results:
             self.lines.append('{"type":"results","job":%s,"r":%s}\n' % (
                 self.job_json, _encode_records(self.results)))
@@ -626,12 +650,12 @@ class Worker(object):
         or does not read within a few seconds."""
         items = []
         held, sent = loader.held, set()
-        for _test_id, source, code, serial in tests:
+        for test_id, source, code, serial in tests:
             fresh = code is not None and serial > loader.serial
             if fresh:
                 sent.add(source)
                 fresh = source not in held
-            items.append((source, _marshal_dumps(code) if fresh else None))
+            items.append((test_id, source, _marshal_dumps(code) if fresh else None))
         loader.held = sent
         sol_source, sol_code = solution
         loader.nonce = _urandom(16).hex()
@@ -714,23 +738,7 @@ class Worker(object):
                     violation = "unexpected %r message while loading" % (kind,)
                 return
             if kind == "results" and type(msg.get("r")) is list:
-                keep, reported = self.results.append, self.reported   # (flush() makes a new list)
-                for record in msg["r"]:
-                    if not (type(record) is list and len(record) == 7 and record[0] == index
-                            and type(record[0]) is int and index < n_tests
-                            and type(record[1]) is str and record[1] in _CHILD_STATUSES):
-                        violation = "malformed or out-of-sequence result"
-                        break
-                    if not _relay_as_is(record, tests[index][0], output_limit, keep, reported):
-                        output, error = record[5], record[6]
-                        self.emit_result(job, tests[index][0], record[1],
-                                         duration=record[2], cpu=record[3], max_rss_kb=record[4],
-                                         output=output if type(output) is str else "",
-                                         error=error if type(error) is str else None)
-                    index += 1
-                self.kill_strays(pid)
-                last_event, deadline = now, now + per_test
-                last_cpu = _number(msg.get("c"), last_cpu)
+                results(msg["r"], None, msg.get("c"), now)
             elif kind == "restart" and index < n_tests:
                 restart = True
             elif kind == "finished" and index == n_tests:
@@ -739,10 +747,58 @@ class Worker(object):
             else:
                 violation = "unexpected %r message from the test process" % (kind,)
 
+        def results(records, raw, cpu, now):
+            # Records name the test they are for, in the order the tests were
+            # sent; one out of place is a protocol violation (the records
+            # before it count).  raw: the records' text, relayed as it is when
+            # every record is plain (see _parse_results).
+            nonlocal index, last_event, deadline, last_cpu, violation
+            count = 0
+            plain = raw is not None
+            for record in records:
+                at = index + count
+                if not (type(record) is list and len(record) == 7 and at < n_tests
+                        and record[0] == tests[at][0] and type(record[0]) is type(tests[at][0])
+                        and type(record[1]) is str and record[1] in _CHILD_STATUSES):
+                    violation = "malformed or out-of-sequence result"
+                    break
+                if plain and not _plain_record(record, output_limit):
+                    plain = False
+                count += 1
+            if plain and count == len(records):
+                if count:
+                    self.raw_results.append(raw)
+                    self.held_records += count
+                    self.reported.update([test[0] for test in tests[index:index + count]])
+            else:
+                keep, reported = self.results.append, self.reported   # (flush() makes a new list)
+                for record in records[:count]:
+                    if _plain_record(record, output_limit):
+                        reported.add(record[0])
+                        keep(record)
+                    else:
+                        output, error = record[5], record[6]
+                        self.emit_result(job, record[0], record[1],
+                                         duration=record[2], cpu=record[3], max_rss_kb=record[4],
+                                         output=output if type(output) is str else "",
+                                         error=error if type(error) is str else None)
+            index += count
+            self.kill_strays(pid)
+            last_event, deadline = now, now + per_test
+            last_cpu = _number(cpu, last_cpu)
+
+        header = ('{"n":"%s","t":"results","c":' % nonce).encode("ascii")
+        start = len(header)
+
         def consume(data):
             for line in reader.feed(data):
                 if finished or restart or violation or load_reported:
                     break
+                if not loading and line.startswith(header):
+                    parsed = _parse_results(line, start)
+                    if parsed is not None:
+                        results(parsed[1], parsed[2], parsed[0], time.perf_counter())
+                        continue
                 msg = _parse_message(line, nonce)
                 if msg is not None:
                     handle(msg)
@@ -790,7 +846,7 @@ class Worker(object):
                 exited = True
                 drain(1024)   # verdicts written just before the exit still count
                 # A child of a test may hold the write end: do not wait for EOF.
-            if len(self.results) >= _RESULTS_PER_WRITE:
+            if len(self.results) + self.held_records >= _RESULTS_PER_WRITE:
                 self.flush()
 
         if again and (finished or load_reported) and loader.job_fd is not None \
