@@ -68,9 +68,15 @@ public struct ExecuteReport: Sendable {
 /// and started again, it runs exactly what is missing.
 public final class Executor {
     struct Job {
+        var problemID: Int64 = 0
         let solutionID: Int64
         let code: String
         let tests: [(id: Int64, code: String)]
+        /// The worker lane this job belongs to (see `lanes`).
+        var lane = 0
+        /// Any worker takes it as one of its own lane's (tests handed back after a timeout:
+        /// spread over every worker, see `run`).
+        var anyWorker = false
 
         /// This job's tests in at most `parts` jobs of consecutive tests, sizes within one.
         func split(into parts: Int) -> [Job] {
@@ -78,13 +84,44 @@ public final class Executor {
             guard count > 1 else { return [self] }
             return (0..<count).map { part in
                 let range = (tests.count * part / count)..<(tests.count * (part + 1) / count)
-                return Job(solutionID: solutionID, code: code, tests: Array(tests[range]))
+                return Job(problemID: problemID, solutionID: solutionID, code: code, tests: Array(tests[range]),
+                           lane: lane, anyWorker: anyWorker)
             }
         }
     }
 
+    /// The jobs (in plan order: by problem, then solution) cut into `count` lanes, one per
+    /// worker: runs of consecutive problems with about the same number of tests each, a
+    /// problem in one lane only, plan order within a lane. Each worker takes the jobs of its
+    /// own lane first (`BoundedQueue.pop(preferring:)`) and the lanes are kept supplied
+    /// separately (`run`), so a worker meets the tests of its own problems only: it compiles,
+    /// gate-checks and keeps every distinct test it meets (~0.1 ms each), and from one shared
+    /// queue every worker met every test. Once its lane is done, a worker helps the others.
+    static func lanes(_ jobs: [Job], count: Int) -> [[Job]] {
+        let count = max(1, count)
+        var lanes = [[Job]](repeating: [], count: count)
+        let total = jobs.reduce(0) { $0 + $1.tests.count }
+        var before = 0          // tests of the problems before the current one
+        var problemTests = 0
+        var lane = 0
+        for (index, job) in jobs.enumerated() {
+            if index == 0 || job.problemID != jobs[index - 1].problemID {
+                before += problemTests
+                problemTests = 0
+                // The lane whose share of all the tests this problem starts in.
+                lane = min(count - 1, Int(Double(before) * Double(count) / Double(max(total, 1))))
+            }
+            problemTests += job.tests.count
+            var placed = job
+            placed.lane = lane
+            lanes[lane].append(placed)
+        }
+        return lanes
+    }
+
     struct JobResult {
         let solutionID: Int64
+        let lane: Int
         let verdicts: [Verdict]
         /// The job's tests a worker handed back (a loader ended early), queued again.
         let requeued: Job?
@@ -147,7 +184,7 @@ public final class Executor {
         }
         let condition = options.whereSQL.map { "AND (\($0))" } ?? ""
         let statement = try db.prepare("""
-            SELECT s.id, t.id FROM temp.scope sc
+            SELECT p.id, s.id, t.id FROM temp.scope sc
             JOIN problems p ON p.id = sc.problem_id
             JOIN solutions s ON s.problem_id = p.id
             JOIN tests t ON t.problem_id = p.id
@@ -156,8 +193,8 @@ public final class Executor {
             ORDER BY p.id, s.id, t.id
             """)
         try statement.bind(configID, at: 1)
-        var pairs: [(Int64, Int64)] = []
-        try statement.forEachRow { pairs.append(($0.int64(at: 0), $0.int64(at: 1))) }
+        var pairs: [(problem: Int64, solution: Int64, test: Int64)] = []
+        try statement.forEachRow { pairs.append(($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2))) }
         guard !pairs.isEmpty else { return [] }
 
         var testCode: [Int64: String] = [:]
@@ -167,10 +204,10 @@ public final class Executor {
         var jobs: [Job] = []
         var index = 0
         while index < pairs.count {
-            let solution = pairs[index].0
+            let (problem, solution, _) = pairs[index]
             var tests: [(Int64, String)] = []
-            while index < pairs.count && pairs[index].0 == solution {
-                tests.append((pairs[index].1, testCode[pairs[index].1] ?? ""))
+            while index < pairs.count && pairs[index].solution == solution {
+                tests.append((pairs[index].test, testCode[pairs[index].test] ?? ""))
                 index += 1
             }
             try solutionQuery.bind(solution, at: 1)
@@ -180,7 +217,8 @@ public final class Executor {
             // Jobs of at most `testsPerJob` tests: a solution that loops on every one of a
             // thousand tests is then several jobs the workers share, not one long tail.
             for start in stride(from: 0, to: tests.count, by: options.testsPerJob) {
-                jobs.append(Job(solutionID: solution, code: code, tests: Array(tests[start..<min(start + options.testsPerJob, tests.count)])))
+                jobs.append(Job(problemID: problem, solutionID: solution, code: code,
+                                tests: Array(tests[start..<min(start + options.testsPerJob, tests.count)])))
             }
         }
         return jobs
@@ -213,19 +251,69 @@ public final class Executor {
         let results = BoundedQueue<JobResult>(capacity: 4 * workerCount)
         let stopFlag = StopFlag()
         let group = DispatchGroup()
-        for worker in workers {
+        var lanes = Self.lanes(jobs, count: workerCount)
+        var laneNext = [Int](repeating: 0, count: workerCount)         // first job of each lane not yet claimed or skipped
+        var laneOutstanding = [Int](repeating: 0, count: workerCount)  // each lane's jobs handed out, not yet back
+        var outstanding = 0      // jobs handed to the workers whose results have not come back
+        var skipped = Set<Int64>()   // solutions another running run holds
+        // Lanes with nothing more to claim: their workers take any job (read by the worker threads).
+        let lanesDone = LockedFlags(count: workerCount)
+        func allClaimed() -> Bool { lanes.indices.allSatisfy { laneNext[$0] >= lanes[$0].count } }
+        /// Claims each lane's next solutions (`ahead` jobs at a time, in one transaction) while
+        /// no more than `ahead` of its jobs are out (one running, the others waiting for its
+        /// worker, which waits for them rather than take another lane's while its own has more
+        /// to come: that would compile the other problem's tests too).
+        func refill() throws {
+            defer {
+                if lanesDone.set(lanes.indices.map { laneNext[$0] >= lanes[$0].count }) { ready.wake() }
+            }
+            let ahead = 2 * workerCount
+            for lane in lanes.indices {
+                let queue = lanes[lane]
+                while laneOutstanding[lane] <= ahead && laneNext[lane] < queue.count {
+                    var solutions: [Int64] = []
+                    var index = laneNext[lane]
+                    var count = 0
+                    while index < queue.count && count < ahead {
+                        if solutions.last != queue[index].solutionID { solutions.append(queue[index].solutionID) }
+                        index += 1
+                        count += 1
+                    }
+                    while index < queue.count && queue[index].solutionID == queue[index - 1].solutionID { index += 1 }
+                    let claimed = try claims.claim(solutions)
+                    for job in queue[laneNext[lane]..<index] {
+                        if claimed.contains(job.solutionID) {
+                            ready.push(job)
+                            outstanding += 1
+                            laneOutstanding[lane] += 1
+                        } else {
+                            skipped.insert(job.solutionID)
+                        }
+                    }
+                    laneNext[lane] = index
+                }
+            }
+        }
+
+        // Claimed before the workers start, so each finds its own lane's first jobs.
+        try refill()
+        for (lane, worker) in workers.enumerated() {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                while !stopFlag.isSet, let job = ready.pop() {
+                // Its own lane's jobs (see `lanes`); any, once its lane has no more to come.
+                while !stopFlag.isSet,
+                      let job = ready.pop(preferring: { $0.lane == lane || $0.anyWorker }, orAnyWhen: { lanesDone[lane] }) {
                     // requeue: the tests after a timeout (or crash) come back as a new job, so
                     // a solution that loops on every test keeps every worker busy, not one.
                     let answer = worker.answer(solution: job.code, tests: job.tests, requeue: true)
                     // A job cut short by a stop has made-up crash verdicts: drop it whole.
                     if stopFlag.isSet { break }
                     let requeued = answer.requeued.isEmpty ? nil
-                        : Job(solutionID: job.solutionID, code: job.code, tests: answer.requeued)
-                    results.push(JobResult(solutionID: job.solutionID, verdicts: answer.verdicts, requeued: requeued))
+                        : Job(problemID: job.problemID, solutionID: job.solutionID, code: job.code,
+                              tests: answer.requeued, lane: job.lane, anyWorker: true)
+                    results.push(JobResult(solutionID: job.solutionID, lane: job.lane, verdicts: answer.verdicts,
+                                           requeued: requeued))
                 }
                 worker.stop()
             }
@@ -237,35 +325,6 @@ public final class Executor {
             results.close()
         }
         closer.start()
-
-        var nextJob = 0          // the first job of `jobs` not yet claimed or skipped
-        var outstanding = 0      // jobs handed to the workers whose results have not come back
-        var skipped = Set<Int64>()   // solutions another running run holds
-        /// Claims the next solutions until `ahead` jobs wait for the workers.
-        func refill() throws {
-            let ahead = 2 * workerCount
-            while outstanding < ahead + workerCount && nextJob < jobs.count {
-                var solutions: [Int64] = []
-                var index = nextJob
-                var count = 0
-                while index < jobs.count && count < ahead {
-                    if solutions.last != jobs[index].solutionID { solutions.append(jobs[index].solutionID) }
-                    index += 1
-                    count += 1
-                }
-                while index < jobs.count && jobs[index].solutionID == jobs[index - 1].solutionID { index += 1 }
-                let claimed = try claims.claim(solutions)
-                for job in jobs[nextJob..<index] {
-                    if claimed.contains(job.solutionID) {
-                        ready.push(job)
-                        outstanding += 1
-                    } else {
-                        skipped.insert(job.solutionID)
-                    }
-                }
-                nextJob = index
-            }
-        }
 
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -314,7 +373,8 @@ public final class Executor {
                 let missing = try plan(configID: configID).filter { skipped.contains($0.solutionID) }
                 if !missing.isEmpty {
                     jobs = missing
-                    nextJob = 0
+                    lanes = Self.lanes(missing, count: workerCount)
+                    laneNext = [Int](repeating: 0, count: workerCount)
                     skipped = []
                     try refill()
                     report.leftToOtherRuns = skipped.isEmpty ? 0 : jobs.filter { skipped.contains($0.solutionID) }.reduce(0) { $0 + $1.tests.count }
@@ -347,12 +407,14 @@ public final class Executor {
                 pending.append(result)
                 pendingCount += result.verdicts.count
                 outstanding -= 1
+                laneOutstanding[result.lane] -= 1
                 if let again = result.requeued, !stopFlag.isSet {
                     // In as many parts as there are workers: the tests of a solution that
                     // loops on each of them then run on every worker at once.
                     for part in again.split(into: workerCount) {
                         ready.push(part)
                         outstanding += 1
+                        laneOutstanding[part.lane] += 1
                     }
                 }
                 if pendingCount >= options.batchSize || elapsed() - lastFlush > 1.0 { try flush() }
@@ -362,7 +424,7 @@ public final class Executor {
             case .closed:
                 break loop
             }
-            if outstanding == 0 && nextJob >= jobs.count && !stopFlag.isSet { try takeOverOrFinish() }
+            if outstanding == 0 && allClaimed() && !stopFlag.isSet { try takeOverOrFinish() }
             if elapsed() - lastProgress > 0.1 {
                 lastProgress = elapsed()
                 var counts = report.counts
@@ -374,6 +436,22 @@ public final class Executor {
         report.seconds = elapsed()
         progress(ExecuteProgress(planned: report.planned, done: report.done, counts: report.counts, elapsed: report.seconds))
         return report
+    }
+}
+
+/// Flags the main thread sets and worker threads read.
+final class LockedFlags: @unchecked Sendable {
+    private var values: [Bool]
+    private let lock = NSLock()
+    init(count: Int) { values = [Bool](repeating: false, count: count) }
+    subscript(index: Int) -> Bool { lock.lock(); defer { lock.unlock() }; return values[index] }
+    /// Sets them all; whether any changed.
+    func set(_ new: [Bool]) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard new != values else { return false }
+        values = new
+        return true
     }
 }
 

@@ -33,6 +33,33 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         return take()
     }
 
+    /// Like pop, but takes the first waiting element that `preferred` accepts. When none of
+    /// those waits, it takes the head only if `orAny()` says so (read under the queue's lock:
+    /// call `wake()` after changing what it reads), and otherwise waits for one; once closed, it
+    /// drains the rest. A worker takes its own lane's jobs (Executor.lanes), and others' only
+    /// when its lane has no more to come.
+    func pop(preferring preferred: (Element) -> Bool, orAnyWhen orAny: () -> Bool) -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let at = items[head...].firstIndex(where: { $0.map(preferred) ?? false }) {
+                if at == head { return take() }
+                let item = items.remove(at: at)
+                condition.broadcast()
+                return item
+            }
+            if closed || (items.count > head && orAny()) { return take() }
+            condition.wait()
+        }
+    }
+
+    /// Wakes every waiting pop, to look again (see pop(preferring:orAnyWhen:)).
+    func wake() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Removes the head (the lock is held): its slot is cleared at once, and the array is
     /// compacted now and then.
     private func take() -> Element? {
