@@ -14,8 +14,10 @@ public struct ExecuteOptions: Sendable {
     /// other verdicts of the base config are copied, so the new config is complete.
     public var retry: [String] = []
     public var baseConfig: Int64?
-    /// Verdicts per write transaction.
-    public var batchSize = 2000
+    /// Verdicts per write transaction (or what a second brought, whichever comes first: a
+    /// killed run loses at most that). Each commit rewrites the B-tree pages it touched into
+    /// the WAL: 10,000 rather than 2,000 took the Swift side 1.3 µs a verdict less on CodeT data.
+    public var batchSize = 10000
     /// Tests per job: one job loads its solution once (one loader: a fork, its setup and
     /// copy-on-write faults, most of the cost of a verdict) and runs up to this many tests.
     /// 256 covers every CodeT HumanEval problem in one job per solution (64 made 2.2x the
@@ -296,7 +298,10 @@ public final class Executor {
         }
 
         // Claimed before the workers start, so each finds its own lane's first jobs.
-        try refill()
+        do { try refill() } catch {
+            workers[0].stop()
+            throw error
+        }
         for (lane, worker) in workers.enumerated() {
             group.enter()
             let thread = Thread {
