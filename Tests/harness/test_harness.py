@@ -129,15 +129,19 @@ class Harness(object):
         self.stderr.seek(0)
         return self.stderr.read().decode("utf-8", "replace")[-2000:]
 
-    def run(self, solution, tests, timeout=60, by_id=()):
+    def run(self, solution, tests, timeout=60, by_id=(), same=False):
         """Run one job; `tests` are code strings (ids 1..n; those in by_id are
-        sent by id alone).  Returns the results as a list in test order,
-        after checking the protocol and that no process survived the job."""
+        sent by id alone; same: not sent at all, the job says "same_tests").
+        Returns the results as a list in test order, after checking the
+        protocol and that no process survived the job."""
         job = self.next_job
         self.next_job += 1
-        self.send({"type": "job", "job": job, "solution": solution,
-                   "tests": [{"id": i + 1} if i + 1 in by_id else {"id": i + 1, "code": c}
-                             for i, c in enumerate(tests)]})
+        if same:
+            self.send({"type": "job", "job": job, "solution": solution, "same_tests": True})
+        else:
+            self.send({"type": "job", "job": job, "solution": solution,
+                       "tests": [{"id": i + 1} if i + 1 in by_id else {"id": i + 1, "code": c}
+                                 for i, c in enumerate(tests)]})
         results = {}
         while True:
             msg = self.recv(timeout)
@@ -719,6 +723,35 @@ class HarnessCase(object):
             self.assertIn("pipe", results[2]["error"])
         else:   # a test's process has no fd 3 to close
             self.assertEqual(self.statuses(results), ["pass", "pass", "error", "pass", "fail", "pass"])
+        self.assertHealthy()
+
+    def test_a_job_with_the_same_tests_as_the_last_one_names_none_of_them(self):
+        # "same_tests": the last job's tests, in its order, for another solution -- in the
+        # loader the last job left (it has them compiled) or in a fresh one.
+        tests = [GOOD, "assert f(1) == 3", GOOD2, "assert f(2) == 3"]
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, tests)), ["pass", "fail", "pass", "pass"])
+        other = "def f(x):\n    return x + 2\n"
+        self.assertEqual(self.statuses(self.h.run(other, tests, same=True)), ["fail", "pass", "fail", "fail"])
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, tests, same=True)), ["pass", "fail", "pass", "pass"])
+        # A solution the reuse gate refuses gets a fresh loader, which is sent the tests.
+        hostile = "import os\ndef f(x):\n    return x + 1\n"
+        self.assertEqual(self.statuses(self.h.run(hostile, tests, same=True)), ["pass", "fail", "pass", "pass"])
+        self.assertEqual(self.statuses(self.h.run(other, tests, same=True)), ["fail", "pass", "fail", "fail"])
+        self.assertHealthy()
+
+    def test_same_tests_need_a_last_job_whose_every_test_was_taken(self):
+        def refused():
+            job = self.h.next_job
+            self.h.next_job += 1
+            self.h.send({"type": "job", "job": job, "solution": SOLUTION, "same_tests": True})
+            first, second = self.h.recv(30), self.h.recv(30)
+            self.assertEqual((first["type"], second["type"]), ("error", "done"), (first, second))
+            self.assertIn("same_tests", first["error"])
+        refused()     # no job yet
+        # A last job with a test it could not take (no code): not a list to run again.
+        self.h.run(SOLUTION, [GOOD])
+        self.assertEqual(self.statuses(self.h.run(SOLUTION, [GOOD, GOOD2], by_id={2})), ["pass", "error"])
+        refused()
         self.assertHealthy()
 
     def test_a_record_for_another_test_is_not_taken(self):

@@ -32,6 +32,10 @@ final class WorkerProcess {
     /// job (most often the next solution of the same problem) names a test by id alone when its
     /// code is the same (callers may reuse ids for other code: ExpectedOutputs numbers from 0).
     private var heldTests: [Int64: String] = [:]
+    /// ... and their ids in order: a job with exactly these tests says "same_tests" instead of
+    /// listing them (the worker reads, gate-checks and hands on the list once for all the
+    /// solutions of a problem).
+    private var heldOrder: [Int64] = []
     static let timingPrefix = "codedpo-timing:"
     /// A command the interpreter runs under (efficiency's instruction counting: valgrind),
     /// and host folders it writes to that bubblewrap must leave writable.
@@ -109,6 +113,7 @@ final class WorkerProcess {
         try process.run()
         self.process = process
         heldTests = [:]
+        heldOrder = []
         self.input = stdin.fileHandleForWriting
         self.reader = LineChannel(fd: stdout.fileHandleForReading.fileDescriptor, keep: stdout.fileHandleForReading)
         let errors = stderr.fileHandleForReading
@@ -174,16 +179,21 @@ final class WorkerProcess {
             // A fresh-worker job is served by a fork of the worker, which keeps nothing: every
             // test comes with its code then.
             let held = freshWorker ? [:] : heldTests
-            var message: [(String, JSON)] = [
-                ("type", "job"), ("job", .int(job)), ("solution", .string(solution)),
-                ("tests", .array(tests.map {
+            let sameTests = !freshWorker && !heldOrder.isEmpty && heldOrder.count == tests.count
+                && zip(heldOrder, tests).allSatisfy { $0 == $1.id && held[$1.id] == $1.code }
+            var message: [(String, JSON)] = [("type", "job"), ("job", .int(job)), ("solution", .string(solution))]
+            if sameTests {
+                message.append(("same_tests", .bool(true)))
+            } else {
+                message.append(("tests", .array(tests.map {
                     held[$0.id] == $0.code ? .object([("id", .int($0.id))])
                         : .object([("id", .int($0.id)), ("code", .string($0.code))])
-                })),
-            ]
+                })))
+            }
             if let timing { message.append(("timing", timing)) }
             if requeue { message.append(("requeue", .bool(true))) }
             heldTests = [:]     // (until the job is answered: a worker that fails is restarted)
+            heldOrder = []
             try send(.object(message))
             func accept(_ record: ResultRecord) {
                 guard Verdict.statuses.contains(record.status) else { return }
@@ -229,6 +239,8 @@ final class WorkerProcess {
                 failure = "the worker stopped before answering every test"
             } else {
                 heldTests = Dictionary(tests.map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
+                // (A list with an id twice is not one the worker keeps: see harness read_tests.)
+                heldOrder = heldTests.count == tests.count ? tests.map(\.id) : []
             }
         } catch {
             failure = String(describing: error)

@@ -624,6 +624,7 @@ def _loader_main(cfg, tmpdir, work, wfd, job_fd, nonce, nproc_base, worker_pid, 
             watch = None
         leftovers = _LeftoverCheck() if watch is not None else None
         while True:
+            _LAST_TESTS[0] = work[1]
             _run_job(cfg, work, _Channel(_RESULT_FD, nonce), progress, watch, leftovers)
             if watch is None:
                 _exit(0)
@@ -725,6 +726,12 @@ def _receive_job():
     solution, sol_code, items, _TIMING[0], nonce, again = _marshal_loads(data)
     if not again:
         _close(_JOB_FD)
+    work_solution = (solution, None if sol_code is None else _marshal_loads(sol_code))
+    if items is None:
+        # The same tests as this loader's last job (Worker.send_job): it has them, compiled.
+        if _LAST_TESTS[0] is None:
+            _exit(_EXIT_INTERNAL)
+        return (work_solution, _LAST_TESTS[0], False), nonce, bool(again)
     codes = _CODE_CACHE.codes
     tests = []
     held = {}
@@ -743,8 +750,7 @@ def _receive_job():
     # missing here is compiled from its source, under its timer: slower, same verdict.)
     _HELD.clear()
     _HELD.update(held)
-    work = ((solution, None if sol_code is None else _marshal_loads(sol_code)), tests, False)
-    return work, nonce, bool(again)
+    return (work_solution, tests, False), nonce, bool(again)
 
 
 def _read_exactly(fd, size):
@@ -762,6 +768,7 @@ _unpack_length = struct.Struct("<Q").unpack
 _pack_length = struct.Struct("<Q").pack
 _REUSE_WATCH = [None]     # the worker's _ReuseWatch, inherited by every loader
 _HELD = {}                # a loader's compiled tests from its last job, by source
+_LAST_TESTS = [None]      # the tests of a loader's last job (the next may bring the same)
 
 
 def _pipe_identity(fd):

@@ -223,6 +223,7 @@ class _Loader(object):
         self.tmpdir = tmpdir
         self.serial = serial          # the code cache it inherited: entries <= serial
         self.held = frozenset()       # sources of compiled tests its last job brought (_HELD)
+        self.tests = None             # the tests (list) its last job ran (_LAST_TESTS)
         self.nonce = _urandom(16).hex()
         self.progress = _Progress()
         self.pid = self.rfd = self.job_fd = self.pidfd = None
@@ -278,6 +279,12 @@ class Worker(object):
         # The tests of the last job, by id: the Swift side sends a test's code once and
         # names it by id alone in the next job (the same problem's next solution).
         self.held = {}
+        # ... and as a list, when every test of it was taken: a job with "same_tests" (the
+        # next solution of the same problem) runs exactly these, and the per-test work of
+        # reading the list, checking it with the gate and sending it to a kept loader that
+        # ran it is done once for all the solutions of a problem.
+        self.last_tests = None
+        self.gated_tests = self.gated_ok = None   # the gate's verdict on a list of tests
         # A loader forked ahead of time, set up and warmed up, waiting for
         # the next job (its fork and setup overlap the current job's tests).
         self.warm = None
@@ -414,29 +421,22 @@ class Worker(object):
         # another (each such test uses its whole CPU limit).
         requeue = msg.get("requeue") is True and _TIMING[0] is None
         requeued = []
-        if type(solution) is not str or type(raw_tests) is not list:
+        same = msg.get("same_tests") is True
+        if same and self.last_tests is not None:
+            raw_tests = ()       # (not read: the tests are the last job's)
+        elif same:
+            self.emit({"type": "error", "job": job, "error": "\"same_tests\" but no last job"})
+            self.emit({"type": "done", "job": job})
+            return
+        if type(solution) is not str or (type(raw_tests) is not list and not same):
             self.emit({"type": "error", "job": job,
                        "error": "a job needs \"solution\" (string) and \"tests\" (list)"})
             self.emit({"type": "done", "job": job})
             return
-        tests, seen = [], set()
-        held, self.held = self.held, {}
-        for item in raw_tests:
-            test_id = item.get("id") if type(item) is dict else None
-            if test_id is None or type(test_id) not in (int, str) or test_id in seen:
-                continue   # no id to answer to, or an id answered already
-            seen.add(test_id)
-            source = item.get("code", _MISSING)
-            if source is _MISSING and test_id in held:
-                entry = held[test_id]       # sent with the last job (see self.held)
-            elif type(source) is not str:
-                self.emit_result(job, test_id, ERROR, error="test has no \"code\" string")
-                continue
-            else:
-                code, serial = self.codes.get(source)
-                entry = (test_id, source, code, serial)
-            tests.append(entry)
-            self.held[test_id] = entry
+        if same:
+            tests = self.last_tests
+        else:
+            tests = self.read_tests(job, raw_tests)
         tmpdir = None
         kept = None
         try:
@@ -481,6 +481,31 @@ class Worker(object):
         else:
             self.emit({"type": "done", "job": job})
 
+    def read_tests(self, job, raw_tests):
+        """The job's tests as (id, source, code, serial) entries, from the
+        Swift side's list (a test of the last job may come by id alone); a
+        test without a usable id is skipped, one without code gets `error`."""
+        tests, seen = [], set()
+        held, self.held = self.held, {}
+        for item in raw_tests:
+            test_id = item.get("id") if type(item) is dict else None
+            if test_id is None or type(test_id) not in (int, str) or test_id in seen:
+                continue   # no id to answer to, or an id answered already
+            seen.add(test_id)
+            source = item.get("code", _MISSING)
+            if source is _MISSING and test_id in held:
+                entry = held[test_id]       # sent with the last job (see self.held)
+            elif type(source) is not str:
+                self.emit_result(job, test_id, ERROR, error="test has no \"code\" string")
+                continue
+            else:
+                code, serial = self.codes.get(source)
+                entry = (test_id, source, code, serial)
+            tests.append(entry)
+            self.held[test_id] = entry
+        self.last_tests = tests if len(tests) == len(raw_tests) else None
+        return tests
+
     def prepare_solution(self, source, tests):
         """((source, code or None), again): the solution as the loader gets
         it, and whether its loader may take the next job (harness_reuse):
@@ -492,10 +517,10 @@ class Worker(object):
             return (source, None), False
         code, again = gate.solution(source)
         if again:
-            for test in tests:
-                if not gate.ok(test[1]):
-                    again = False
-                    break
+            if tests is not self.gated_tests:
+                self.gated_tests = tests
+                self.gated_ok = all(gate.ok(test[1]) for test in tests)
+            again = self.gated_ok
         return (source, code), again
 
     def take_reused(self, solution, tests, again):
@@ -586,6 +611,8 @@ class Worker(object):
             for fd in fds:
                 os.close(fd)
             raise
+        if work is not None:
+            loader.tests = work[1]
         if pid == 0:
             try:
                 os.close(rfd)
@@ -648,15 +675,19 @@ class Worker(object):
         nonce, and whether it may take another job afterwards (again: the
         pipe stays open; else it is closed).  False when the loader is gone
         or does not read within a few seconds."""
-        items = []
-        held, sent = loader.held, set()
-        for test_id, source, code, serial in tests:
-            fresh = code is not None and serial > loader.serial
-            if fresh:
-                sent.add(source)
-                fresh = source not in held
-            items.append((test_id, source, _marshal_dumps(code) if fresh else None))
-        loader.held = sent
+        if tests is loader.tests:
+            items = None     # the tests of its last job: it has them, compiled (_LAST_TESTS)
+        else:
+            items = []
+            held, sent = loader.held, set()
+            for test_id, source, code, serial in tests:
+                fresh = code is not None and serial > loader.serial
+                if fresh:
+                    sent.add(source)
+                    fresh = source not in held
+                items.append((test_id, source, _marshal_dumps(code) if fresh else None))
+            loader.held = sent
+        loader.tests = tests
         sol_source, sol_code = solution
         loader.nonce = _urandom(16).hex()
         loader.progress.reset()
