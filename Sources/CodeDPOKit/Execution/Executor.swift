@@ -70,7 +70,7 @@ public struct ExecuteReport: Sendable {
 /// and started again, it runs exactly what is missing.
 public final class Executor {
     struct Job {
-        var problemID: Int64 = 0
+        let problemID: Int64
         let solutionID: Int64
         let code: String
         let tests: [(id: Int64, code: String)]
@@ -95,7 +95,7 @@ public final class Executor {
     /// The jobs (in plan order: by problem, then solution) cut into `count` lanes, one per
     /// worker: runs of consecutive problems with about the same number of tests each, a
     /// problem in one lane only, plan order within a lane. Each worker takes the jobs of its
-    /// own lane first (`BoundedQueue.pop(preferring:)`) and the lanes are kept supplied
+    /// own lane first (`BoundedQueue.pop(preferring:orAnyWhen:)`) and the lanes are kept supplied
     /// separately (`run`), so a worker meets the tests of its own problems only: it compiles,
     /// gate-checks and keeps every distinct test it meets (~0.1 ms each), and from one shared
     /// queue every worker met every test. Once its lane is done, a worker helps the others.
@@ -260,14 +260,15 @@ public final class Executor {
         var skipped = Set<Int64>()   // solutions another running run holds
         // Lanes with nothing more to claim: their workers take any job (read by the worker threads).
         let lanesDone = LockedFlags(count: workerCount)
-        func allClaimed() -> Bool { lanes.indices.allSatisfy { laneNext[$0] >= lanes[$0].count } }
+        func claimedAll(of lane: Int) -> Bool { laneNext[lane] >= lanes[lane].count }
+        func allClaimed() -> Bool { lanes.indices.allSatisfy(claimedAll) }
         /// Claims each lane's next solutions (`ahead` jobs at a time, in one transaction) while
         /// no more than `ahead` of its jobs are out (one running, the others waiting for its
         /// worker, which waits for them rather than take another lane's while its own has more
         /// to come: that would compile the other problem's tests too).
         func refill() throws {
             defer {
-                if lanesDone.set(lanes.indices.map { laneNext[$0] >= lanes[$0].count }) { ready.wake() }
+                if lanesDone.set(lanes.indices.map(claimedAll)) { ready.wake() }
             }
             let ahead = 2 * workerCount
             for lane in lanes.indices {

@@ -421,22 +421,17 @@ class Worker(object):
         # another (each such test uses its whole CPU limit).
         requeue = msg.get("requeue") is True and _TIMING[0] is None
         requeued = []
-        same = msg.get("same_tests") is True
-        if same and self.last_tests is not None:
-            raw_tests = ()       # (not read: the tests are the last job's)
-        elif same:
+        same = msg.get("same_tests") is True     # the last job's tests (see self.last_tests)
+        if same and self.last_tests is None:
             self.emit({"type": "error", "job": job, "error": "\"same_tests\" but no last job"})
             self.emit({"type": "done", "job": job})
             return
-        if type(solution) is not str or (type(raw_tests) is not list and not same):
+        if type(solution) is not str or not (same or type(raw_tests) is list):
             self.emit({"type": "error", "job": job,
                        "error": "a job needs \"solution\" (string) and \"tests\" (list)"})
             self.emit({"type": "done", "job": job})
             return
-        if same:
-            tests = self.last_tests
-        else:
-            tests = self.read_tests(job, raw_tests)
+        tests = self.last_tests if same else self.read_tests(job, raw_tests)
         tmpdir = None
         kept = None
         try:
