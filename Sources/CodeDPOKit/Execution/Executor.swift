@@ -124,6 +124,8 @@ public final class Executor {
     struct JobResult {
         let solutionID: Int64
         let lane: Int
+        /// The job's tests (answered or handed back).
+        let tests: Int
         let verdicts: [Verdict]
         /// The job's tests a worker handed back (a loader ended early), queued again.
         let requeued: Job?
@@ -246,16 +248,24 @@ public final class Executor {
         let workers = (0..<workerCount).map { _ in WorkerProcess(settings: options.settings, scratch: scratch) }
         // Start one worker first: a broken interpreter fails here with its own message.
         try workers[0].start()
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
         // Jobs reach the workers only once their solution is claimed (see ExecutionClaims):
         // a few ahead of the workers, so a second run on this database finds the rest free.
         let ready = BoundedQueue<Job>(capacity: Int.max)
-        let results = BoundedQueue<JobResult>(capacity: 4 * workerCount)
+        // Unbounded: the workers go on while this thread writes a batch (the claimed jobs bound it).
+        let results = BoundedQueue<JobResult>(capacity: Int.max)
         let stopFlag = StopFlag()
         let group = DispatchGroup()
         var lanes = Self.lanes(jobs, count: workerCount)
         var laneNext = [Int](repeating: 0, count: workerCount)         // first job of each lane not yet claimed or skipped
         var laneOutstanding = [Int](repeating: 0, count: workerCount)  // each lane's jobs handed out, not yet back
+        var laneOutstandingTests = [Int](repeating: 0, count: workerCount)  // and their tests
+        // Seconds of this thread's write per verdict (measured at each write; a guess before the first).
+        var writeSeconds = 10e-6
+        var pending: [JobResult] = []   // results not yet written
+        var pendingCount = 0
         var outstanding = 0      // jobs handed to the workers whose results have not come back
         var skipped = Set<Int64>()   // solutions another running run holds
         // Lanes with nothing more to claim: their workers take any job (read by the worker threads).
@@ -265,20 +275,28 @@ public final class Executor {
         /// Claims each lane's next solutions (`ahead` jobs at a time, in one transaction) while
         /// no more than `ahead` of its jobs are out (one running, the others waiting for its
         /// worker, which waits for them rather than take another lane's while its own has more
-        /// to come: that would compile the other problem's tests too).
+        /// to come: that would compile the other problem's tests too), or fewer than `reserve`
+        /// of its tests: the verdicts are written on this thread, and a worker whose lane ran dry
+        /// during the write would wait for it (a 10,000-verdict write is ~0.1 s of one core).
         func refill() throws {
             defer {
                 if lanesDone.set(lanes.indices.map(claimedAll)) { ready.wake() }
             }
             let ahead = 2 * workerCount
+            // Tests each lane keeps claimed: what its worker does in two batch writes' time at
+            // the rate so far.
+            let rate = Double(report.done + pendingCount) / max(elapsed(), 1e-3)
+            let reserve = Int(rate * Double(options.batchSize) * writeSeconds * 2 / Double(workerCount))
             for lane in lanes.indices {
                 let queue = lanes[lane]
-                while laneOutstanding[lane] <= ahead && laneNext[lane] < queue.count {
+                while (laneOutstanding[lane] <= ahead || laneOutstandingTests[lane] < reserve) && laneNext[lane] < queue.count {
                     var solutions: [Int64] = []
                     var index = laneNext[lane]
                     var count = 0
-                    while index < queue.count && count < ahead {
+                    var tests = 0
+                    while index < queue.count && (count < ahead || tests < reserve / 2) {
                         if solutions.last != queue[index].solutionID { solutions.append(queue[index].solutionID) }
+                        tests += queue[index].tests.count
                         index += 1
                         count += 1
                     }
@@ -289,6 +307,7 @@ public final class Executor {
                             ready.push(job)
                             outstanding += 1
                             laneOutstanding[lane] += 1
+                            laneOutstandingTests[lane] += job.tests.count
                         } else {
                             skipped.insert(job.solutionID)
                         }
@@ -318,8 +337,8 @@ public final class Executor {
                     let requeued = answer.requeued.isEmpty ? nil
                         : Job(problemID: job.problemID, solutionID: job.solutionID, code: job.code,
                               tests: answer.requeued, lane: job.lane, anyWorker: true)
-                    results.push(JobResult(solutionID: job.solutionID, lane: job.lane, verdicts: answer.verdicts,
-                                           requeued: requeued))
+                    results.push(JobResult(solutionID: job.solutionID, lane: job.lane, tests: job.tests.count,
+                                           verdicts: answer.verdicts, requeued: requeued))
                 }
                 worker.stop()
             }
@@ -332,18 +351,16 @@ public final class Executor {
         }
         closer.start()
 
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let insert = try db.prepare("""
             INSERT INTO executions (config_id, solution_id, test_id, status, duration_s, cpu_s, max_rss_kb, output, error, run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
-        var pending: [JobResult] = []
-        var pendingCount = 0
         var lastFlush = elapsed()
         var lastProgress = 0.0
         func flush() throws {
             guard !pending.isEmpty else { return }
+            let began = elapsed()
+            let count = pendingCount
             try db.transaction {
                 for result in pending {
                     for verdict in result.verdicts {
@@ -369,6 +386,7 @@ public final class Executor {
             pending.removeAll(keepingCapacity: true)
             pendingCount = 0
             lastFlush = elapsed()
+            writeSeconds = (lastFlush - began) / Double(max(count, 1))
         }
         /// Everything claimed is done: what is still missing in scope, claimed by a run that
         /// has stopped since (killed mid-way), is planned again; what a running run holds is
@@ -414,6 +432,7 @@ public final class Executor {
                 pendingCount += result.verdicts.count
                 outstanding -= 1
                 laneOutstanding[result.lane] -= 1
+                laneOutstandingTests[result.lane] -= result.tests
                 if let again = result.requeued, !stopFlag.isSet {
                     // In as many parts as there are workers: the tests of a solution that
                     // loops on each of them then run on every worker at once.
@@ -421,9 +440,14 @@ public final class Executor {
                         ready.push(part)
                         outstanding += 1
                         laneOutstanding[part.lane] += 1
+                        laneOutstandingTests[part.lane] += part.tests.count
                     }
                 }
-                if pendingCount >= options.batchSize || elapsed() - lastFlush > 1.0 { try flush() }
+                // Once everything is claimed, the pending verdicts are written as soon as they are
+                // as many as the tests still out: the writes overlap the last jobs, and the final
+                // write, which nothing overlaps, is small.
+                let tail = allClaimed() && pendingCount >= max(1000, laneOutstandingTests.reduce(0, +))
+                if pendingCount >= options.batchSize || tail || elapsed() - lastFlush > 1.0 { try flush() }
                 if !stopFlag.isSet { try refill() }
             case .timedOut:
                 if elapsed() - lastFlush > 1.0 { try flush() }
