@@ -202,6 +202,24 @@ final class ExecutionTests: XCTestCase {
         XCTAssertEqual(other.planned, 4)
     }
 
+
+    /// The verdict write has SQLite skip CHECK constraints (it checks the status itself): only
+    /// for its own transaction. Afterwards the connection enforces them again.
+    func testTheVerdictWriteLeavesCheckConstraintsOn() throws {
+        let p = try problem("P/checks", tests: ["assert f(1) == 2"])
+        let a = try solution(p, "def f(x):\n    return x + 1\n")
+        let report = try execute()
+        XCTAssertEqual(try statuses(a), ["pass"])
+        XCTAssertEqual(try db.int("PRAGMA ignore_check_constraints"), 0)
+        let b = try solution(p, "def f(x):\n    return x\n")
+        XCTAssertThrowsError(try db.run("""
+            INSERT INTO executions (config_id, solution_id, test_id, status, run_id)
+            VALUES (?, ?, (SELECT id FROM tests WHERE problem_id = ?), 'maybe', ?)
+            """, report.configID, b, p, runID), "a status outside the vocabulary is refused") {
+            XCTAssertTrue("\($0)".contains("CHECK constraint failed"), "\($0)")
+        }
+        XCTAssertEqual(try db.int("SELECT count(*) FROM executions"), 1)
+    }
     func testRetryRerunsTimeoutsUnderNewSettingsAndCopiesTheRest() throws {
         let p = try problem("P/retry", tests: ["import time\nassert f(1) == 2", "assert f(2) == 3"])
         // 0.4 s of CPU time (the limit counts CPU time, not sleep).
