@@ -132,6 +132,20 @@ final class WorkerProcess {
         }
     }
 
+    /// Starts `workers` at once, one thread each; throws the first one's error, if any.
+    static func startAll(_ workers: [WorkerProcess]) throws {
+        guard let first = workers.first else { return }
+        _ = try first.harnessFile()     // (written once, before the threads read it)
+        let failures = LockedErrors(count: workers.count)
+        DispatchQueue.concurrentPerform(iterations: workers.count) { index in
+            do { try workers[index].start() } catch { failures[index] = error }
+        }
+        if let error = failures[0] {
+            for worker in workers { worker.stop() }
+            throw error
+        }
+    }
+
     func stop() {
         if let input { try? input.close() }
         input = nil
@@ -294,5 +308,16 @@ final class LineChannel {
             if count <= 0 { return nil }
             buffer.append(contentsOf: chunk[0..<count])
         }
+    }
+}
+
+/// Errors recorded from several threads, one slot each.
+private final class LockedErrors: @unchecked Sendable {
+    private var values: [Error?]
+    private let lock = NSLock()
+    init(count: Int) { values = [Error?](repeating: nil, count: count) }
+    subscript(index: Int) -> Error? {
+        get { lock.lock(); defer { lock.unlock() }; return values[index] }
+        set { lock.lock(); values[index] = newValue; lock.unlock() }
     }
 }
