@@ -659,8 +659,23 @@ def _run_job(cfg, work, channel, progress, watch, leftovers):
     if cfg["test_isolation"] == "fork":
         _run_forked(cfg, runner, tests, channel, channel.nonce, progress)
         watch = None
-    elif not _run_in_namespace(runner, tests, channel, progress, careful, gated=watch is not None):
-        watch = None
+    else:
+        ran = _run_in_namespace(runner, tests, channel, progress, careful, gated=watch is not None)
+        if ran is None:
+            # A gated batch stopped at a timeout. The interrupted test may have left
+            # the solution's objects half-updated, so the rest never runs on this
+            # load of it: the worker hands the tests back (or forks a fresh
+            # loader for them). This loader takes a next job -- which loads its
+            # solution afresh, as after any job -- when the reuse check finds the
+            # process as it was before its first job; else it ends.
+            del runner, sol_globals
+            again = watch.clean(leftovers)
+            channel.flush(("restart", {"again": 1} if again else {}))
+            if not again:
+                _exit(0)
+            return
+        if not ran:
+            watch = None
     fields = {}
     if watch is not None:
         del runner, sol_globals
@@ -793,7 +808,10 @@ def _run_in_namespace(runner, tests, channel, progress, careful=False, gated=Fal
 
 
 def _run_tests(runner, tests, channel, progress, careful, leftovers, gated=False):
-    """Returns whether no test was interrupted or left something behind."""
+    """Returns whether no test was interrupted or left something behind;
+    None when a gated batch stopped at a test that timed out, with tests
+    after it not run (its records written but for the closing message; see
+    _run_job)."""
     pipe = _pipe_identity(_RESULT_FD) if careful else None
     # Gated code reaches no module that can start a thread or a process (no
     # threading, os, subprocess, ctypes): only importing a module that was not
@@ -822,6 +840,12 @@ def _run_tests(runner, tests, channel, progress, careful, leftovers, gated=False
         # kills everything of this one) gives later tests a clean start.
         if record[1] in (TIMEOUT, MEMORY) or (len(modules) != known and leftovers.dirty()):
             if index < last:
+                if record[1] == TIMEOUT and known >= 0:
+                    # Gated: the job's reuse check decides whether this loader
+                    # may take the rest with the solution loaded afresh.
+                    channel.seal()
+                    runner.end_batch()
+                    return None
                 channel.flush(("restart", {}))
                 _exit(0)
             interrupted = True

@@ -34,10 +34,19 @@ finished a job may take the next one only when BOTH hold:
    next job's max_rss_kb is its own.
    The worker then also requires the job directory to be empty.
 
-Anything else -- a gate failure, a timeout/memory/crash/restart, a careful
-run, a timing job (efficiency), fork test isolation, a check that finds a
-difference or cannot run -- ends the loader as before, and the next job
-gets a fresh (warm) loader.  Per-job nonces travel with each job.
+A gated job whose test timed out with tests still to run stops there
+(the interrupted test may have left the solution's objects half-updated, so
+the rest never run on that load of it): the loader runs the same check and,
+when it passes and the worker hands the rest back to the Swift side
+("requeue"), waits for a later job like a loader that finished one; a
+looping solution then costs a reuse check and a load a timeout, not a fork,
+a fresh process's copy-on-write faults and its exit (~9 ms of CPU).
+
+Anything else -- a gate failure, a memory error, a crash, a restart for a
+leftover, a careful run, a timing job (efficiency), fork test isolation, a
+check that finds a difference or cannot run -- ends the loader as before,
+and the next job gets a fresh (warm) loader.  Per-job nonces travel with
+each job.
 """
 
 # <standalone> (dropped when the modules are joined into one source; see harness_worker.py)

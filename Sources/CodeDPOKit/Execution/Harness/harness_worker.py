@@ -456,7 +456,8 @@ class Worker(object):
                             requeued = [test[0] for test in remaining]
                             break
                         loader = self.fork_loader(tmpdir, (solution, remaining, careful))
-                    remaining, careful = self.run_loader(job, loader, remaining, careful)
+                    remaining, careful = self.run_loader(job, loader, remaining, careful,
+                                                         keep_after_restart=requeue and not careful)
                     if loader.kept:
                         kept = self.reused = loader
                     loader = None
@@ -712,12 +713,16 @@ class Worker(object):
             if not again:
                 os.close(fd)
 
-    def run_loader(self, job, loader, tests, careful=False):
+    def run_loader(self, job, loader, tests, careful=False, keep_after_restart=False):
         """Relay the verdicts of a loader started on `tests`, judge the test
         it died on.  Returns (the tests still without a verdict, whether the
         next loader must be careful).  The tests returned are fewer than
         given, or the same ones with careful switched on (which a careful
-        loader never returns), so the caller's loop terminates."""
+        loader never returns), so the caller's loop terminates.
+        keep_after_restart: a loader that stopped at a timeout and passed its
+        reuse check is kept for a later job (the caller hands the tests after
+        the timeout back rather than run them in this job); else it is ended
+        as after any restart."""
         cfg = self.cfg
         timeout = cfg["timeout"]
         pid, rfd, pidfd, nonce, progress = (loader.pid, loader.rfd, loader.pidfd,
@@ -767,6 +772,7 @@ class Worker(object):
                 results(msg["r"], None, msg.get("c"), now)
             elif kind == "restart" and index < n_tests:
                 restart = True
+                again = msg.get("again") == 1
             elif kind == "finished" and index == n_tests:
                 finished = True
                 again = msg.get("again") == 1
@@ -875,12 +881,14 @@ class Worker(object):
             if len(self.results) + self.held_records >= _RESULTS_PER_WRITE:
                 self.flush()
 
-        if again and (finished or load_reported) and loader.job_fd is not None \
-                and not (violation or timed_out or exited or eof):
+        if again and (finished or load_reported or (restart and keep_after_restart)) \
+                and loader.job_fd is not None and not (violation or timed_out or exited or eof):
             # The job was reusable (the worker's gate) and the loader found
             # itself as before it (harness_reuse): it waits for the next job.
+            # After a restart (a gated batch stopped at a timeout) that is a
+            # later job; the tests after the timeout are returned.
             loader.kept = True
-            return [], careful
+            return (tests[index:] if restart else []), careful
         if eof and not exited:
             # A test that closed fd 3 normally makes the loader exit (code 75)
             # at once; a short wait tells that from a hang.
