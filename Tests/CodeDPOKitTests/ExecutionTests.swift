@@ -202,7 +202,6 @@ final class ExecutionTests: XCTestCase {
         XCTAssertEqual(other.planned, 4)
     }
 
-
     /// The verdict write has SQLite skip CHECK constraints (it checks the status itself): only
     /// for its own transaction. Afterwards the connection enforces them again.
     func testTheVerdictWriteLeavesCheckConstraintsOn() throws {
@@ -220,6 +219,7 @@ final class ExecutionTests: XCTestCase {
         }
         XCTAssertEqual(try db.int("SELECT count(*) FROM executions"), 1)
     }
+
     func testRetryRerunsTimeoutsUnderNewSettingsAndCopiesTheRest() throws {
         let p = try problem("P/retry", tests: ["import time\nassert f(1) == 2", "assert f(2) == 3"])
         // 0.4 s of CPU time (the limit counts CPU time, not sleep).

@@ -164,6 +164,22 @@ class Harness(object):
         assert not left, "processes survived the job: %s" % left
         return [results[i + 1] for i in range(len(tests))]
 
+    def requeue(self, solution, tests):
+        """One job with "requeue": true (tests: (id, code) pairs); returns ({test id:
+        status}, the ids the worker handed back)."""
+        job = self.next_job
+        self.next_job += 1
+        self.send({"type": "job", "job": job, "solution": solution, "requeue": True,
+                   "tests": [{"id": i, "code": code} for i, code in tests]})
+        statuses = {}
+        while True:
+            msg = self.recv(60)
+            assert msg.get("job") == job, msg
+            if msg["type"] == "done":
+                return statuses, msg.get("requeue", [])
+            assert msg["test"] not in statuses, msg
+            statuses[msg["test"]] = msg["status"]
+
     def is_warm_loader(self, pid):
         """The loader the worker forks ahead for the next job: a direct
         child of the worker, leader of its own process group, with no
@@ -243,33 +259,20 @@ class HarnessCase(object):
         self.assertIn("timed out", results[1]["error"])
         self.assertHealthy()
 
-    def requeue_job(self, job, tests):
-        """One job with "requeue": true; returns ({test id: status}, the ids requeued)."""
-        self.h.send({"type": "job", "job": job, "solution": SOLUTION, "requeue": True,
-                     "tests": [{"id": i, "code": code} for i, code in tests]})
-        statuses = {}
-        while True:
-            msg = self.h.recv(60)
-            self.assertEqual(msg.get("job"), job, msg)
-            if msg["type"] == "done":
-                return statuses, msg.get("requeue", [])
-            self.assertNotIn(msg["test"], statuses)
-            statuses[msg["test"]] = msg["status"]
-
     def test_requeue_hands_back_the_tests_after_a_loader_ended(self):
         self.restart(timeout=0.2)
         loop = "while True:\n    pass"
         tests = list(enumerate([GOOD, loop, GOOD2, loop, GOOD], 1))
-        statuses, requeued = self.requeue_job(1, tests)
+        statuses, requeued = self.h.requeue(SOLUTION, tests)
         if self.isolation == "fork":
             # (A test's own process ends there, not the loader: nothing to hand back.)
             self.assertEqual((statuses, requeued),
                              ({1: "pass", 2: "timeout", 3: "pass", 4: "timeout", 5: "pass"}, []))
             return
         self.assertEqual((statuses, requeued), ({1: "pass", 2: "timeout"}, [3, 4, 5]))
-        statuses, requeued = self.requeue_job(2, tests[2:])
+        statuses, requeued = self.h.requeue(SOLUTION, tests[2:])
         self.assertEqual((statuses, requeued), ({3: "pass", 4: "timeout"}, [5]))
-        statuses, requeued = self.requeue_job(3, tests[4:])
+        statuses, requeued = self.h.requeue(SOLUTION, tests[4:])
         self.assertEqual((statuses, requeued), ({5: "pass"}, []))
         self.assertHealthy()
 

@@ -116,21 +116,6 @@ class LoaderReuseTests(unittest.TestCase):
         finally:
             self.assertEqual(h.close(), 0)
 
-    def requeue_job(self, h, solution, tests):
-        """One job with "requeue": true; returns ({test id: status}, the ids handed back)."""
-        job = h.next_job
-        h.next_job += 1
-        h.send({"type": "job", "job": job, "solution": solution, "requeue": True,
-                "tests": [{"id": i, "code": code} for i, code in tests]})
-        statuses = {}
-        while True:
-            msg = h.recv(60)
-            self.assertEqual(msg.get("job"), job, msg)
-            if msg["type"] == "done":
-                return statuses, msg.get("requeue", [])
-            self.assertNotIn(msg["test"], statuses)
-            statuses[msg["test"]] = msg["status"]
-
     def test_a_gated_job_stopped_by_a_timeout_keeps_its_loader_and_the_rest_load_afresh(self):
         h = Harness(test_isolation="namespace", timeout=0.2, wall_factor=2, tmp_root=self.tmp_root)
         try:
@@ -139,19 +124,19 @@ class LoaderReuseTests(unittest.TestCase):
             solution = "seen = []\n\ndef f(x):\n    seen.append(x)\n    return len(seen)\n"
             tests = [(1, "assert f(1) == 1"), (2, "f(2)\nwhile True:\n    pass"),
                      (3, "assert f(3) == 1"), (4, "assert f(4) == 2")]
-            self.assertEqual(self.requeue_job(h, solution, tests), ({1: "pass", 2: "timeout"}, [3, 4]))
+            self.assertEqual(h.requeue(solution, tests), ({1: "pass", 2: "timeout"}, [3, 4]))
             idle = self.idle_loaders(h)
             self.assertEqual(len(idle), 2, "the warm loader and the one kept after the timeout")
             # The rest, as the Swift side queues them again: the kept loader takes them with
             # the solution loaded afresh (the list holds only what they append).
-            self.assertEqual(self.requeue_job(h, solution, tests[2:]), ({3: "pass", 4: "pass"}, []))
+            self.assertEqual(h.requeue(solution, tests[2:]), ({3: "pass", 4: "pass"}, []))
             self.assertEqual(self.idle_loaders(h), idle, "the kept loader ran the rest")
             # A timeout after a change the reuse check sees ends the loader, as before.
             patched = [(1, "math.pi = 3\nwhile True:\n    pass"), (2, "assert math.pi > 3.14")]
-            self.assertEqual(self.requeue_job(h, "import math\ndef f(x):\n    return x\n", patched),
+            self.assertEqual(h.requeue("import math\ndef f(x):\n    return x\n", patched),
                              ({1: "timeout"}, [2]))
             self.assertEqual(len(self.idle_loaders(h)), 1, "only the warm loader")
-            self.assertEqual(self.requeue_job(h, "import math\ndef f(x):\n    return x\n", patched[1:]),
+            self.assertEqual(h.requeue("import math\ndef f(x):\n    return x\n", patched[1:]),
                              ({2: "pass"}, []))
         finally:
             self.assertEqual(h.close(), 0)
